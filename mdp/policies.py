@@ -1,0 +1,79 @@
+"""Policies as arrays: deterministic ``(S,)`` action indices or stochastic ``(S, A)`` rows.
+
+Finite-horizon policies carry a leading stage axis: ``(H, S)`` or ``(H, S, A)``. Internally every
+policy becomes a weight array ``W`` with ``W[s, a] = pi(a | s)`` (one-hot for deterministic
+policies), validated here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import ROW_SUM_TOL
+from .errors import InvalidArgumentError
+
+
+def _check_stochastic(W: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(W)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(W))[0])
+        raise InvalidArgumentError(f"{name}{list(idx)} = {float(W[idx])} is not finite")
+    if np.any(W < 0):
+        idx = tuple(int(i) for i in np.argwhere(W < 0)[0])
+        raise InvalidArgumentError(f"{name}{list(idx)} = {float(W[idx])!r} is negative")
+    sums = W.sum(axis=-1)
+    off = np.abs(sums - 1.0) > ROW_SUM_TOL
+    if off.any():
+        idx = tuple(int(i) for i in np.argwhere(off)[0])
+        raise InvalidArgumentError(f"{name}{list(idx)} sums to {float(sums[idx])!r}, not 1")
+
+
+def _one_hot(actions: np.ndarray, n_actions: int, name: str) -> np.ndarray:
+    if not np.issubdtype(actions.dtype, np.integer):
+        if not np.all(np.isfinite(actions)) or np.any(actions != np.round(actions)):
+            raise InvalidArgumentError(f"{name} holds non-integer actions (dtype {actions.dtype})")
+        actions = actions.astype(np.int64)
+    bad = (actions < 0) | (actions >= n_actions)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidArgumentError(f"{name}{list(idx)} = {int(actions[idx])} is not an action "
+                                   f"index in [0, {n_actions})")
+    W = np.zeros(actions.shape + (n_actions,))
+    np.put_along_axis(W, actions[..., None].astype(np.int64), 1.0, axis=-1)
+    return W
+
+
+def policy_weights(pi, n_states: int, n_actions: int, name: str = "pi") -> np.ndarray:
+    """Weights ``(S, A)`` of a stationary policy given as ``(S,)`` actions or ``(S, A)`` rows."""
+    arr = np.asarray(pi)
+    if arr.shape == (n_states,):
+        return _one_hot(arr, n_actions, name)
+    if arr.shape == (n_states, n_actions):
+        W = np.asarray(arr, dtype=np.float64)
+        _check_stochastic(W, name)
+        return np.ascontiguousarray(W)
+    raise InvalidArgumentError(f"{name} must have shape ({n_states},) or ({n_states}, {n_actions}), "
+                               f"got {arr.shape}")
+
+
+def stage_policy_weights(pi, horizon: int, n_states: int, n_actions: int,
+                         name: str = "pi") -> np.ndarray:
+    """Weights ``(H, S, A)`` of a Markov policy.
+
+    Accepted forms: ``(H, S)`` integer actions, ``(H, S, A)`` probabilities, or a stationary
+    ``(S,)`` / ``(S, A)`` policy used at every stage. A two-dimensional integer array is read
+    as per-stage actions, a two-dimensional float array as stationary probabilities.
+    """
+    arr = np.asarray(pi)
+    if arr.ndim == 3 and arr.shape == (horizon, n_states, n_actions):
+        W = np.asarray(arr, dtype=np.float64)
+        _check_stochastic(W, name)
+        return np.ascontiguousarray(W)
+    if arr.ndim == 2 and arr.shape == (horizon, n_states) and np.issubdtype(arr.dtype, np.integer):
+        return _one_hot(arr, n_actions, name)
+    if arr.shape in ((n_states,), (n_states, n_actions)):
+        W = policy_weights(arr, n_states, n_actions, name)
+        return np.ascontiguousarray(np.broadcast_to(W, (horizon, n_states, n_actions)))
+    raise InvalidArgumentError(
+        f"{name} must have shape ({horizon}, {n_states}) (integer actions) or "
+        f"({horizon}, {n_states}, {n_actions}), or be a stationary ({n_states},) / "
+        f"({n_states}, {n_actions}) policy; got shape {arr.shape} and dtype {arr.dtype}")

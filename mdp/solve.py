@@ -1,0 +1,78 @@
+"""The entry point of the exact oracles: :func:`solve` dispatches on the model and its discount."""
+
+from __future__ import annotations
+
+from ._validate import check_choice, check_positive_int, check_tolerance
+from .discounted import METHODS, solve_discounted
+from .errors import InvalidArgumentError, UnsupportedModelError
+from .finite_horizon import solve_finite_horizon
+from .models import FiniteHorizonMDP, TabularMDP
+from .results import FiniteHorizonResult, SolveResult
+
+
+def solve(m: TabularMDP | FiniteHorizonMDP, method: str = "auto", tol: float = 1e-8,
+          max_iter: int | None = None, **options) -> SolveResult | FiniteHorizonResult:
+    r"""Solve an MDP exactly and say how exact the answer is.
+
+    Parameters
+    ----------
+    m : TabularMDP or FiniteHorizonMDP
+        ``gamma < 1``: discounted (:mod:`rlcert.mdp.discounted`); ``gamma = 1``: total reward
+        with absorbing zero-reward terminal states (:mod:`rlcert.mdp.total_reward`);
+        :class:`FiniteHorizonMDP`: backward induction (:mod:`rlcert.mdp.finite_horizon`).
+        ``gamma=None`` is refused (no discount attached).
+    method : {"auto", "vi", "gs", "pi", "mpi", "lp"}
+        Discounted solver; ignored for finite-horizon models (always backward induction).
+    tol : float
+        The certificate asked for: a bound on ``||V - V*||_inf``. Below the floating-point floor
+        (about ``eps_machine ||V||_inf / (1 - gamma)``) the solver stops at the floor and says so
+        in ``status``.
+    max_iter : int, optional
+        Iteration cap; the default is enough to reach ``tol`` in exact arithmetic.
+    **options
+        ``sparsify`` (None: convert dense storage with at most 25% nonzeros to CSR; True;
+        False), ``evaluation`` ("auto", "direct", "krylov": PI/LP linear solver), ``inner``
+        (MPI's partial-evaluation sweeps, default 20), ``initial_policy`` and ``trace`` (PI:
+        start policy; record the successive policies in ``info["policies"]``).
+
+    Returns
+    -------
+    SolveResult or FiniteHorizonResult
+        ``V``, ``Q``, ``policy``, ``optimal_actions``, ``certificate``, ``status``, ...
+
+    Examples
+    --------
+    >>> from rlcert.mdp import instances, solve
+    >>> res = solve(instances.riverswim(6, gamma=0.95))
+    >>> res.status, res.certificate < 1e-8
+    ('converged', True)
+    """
+    tol = check_tolerance(tol)
+    if max_iter is not None:
+        max_iter = check_positive_int(max_iter, "max_iter", InvalidArgumentError)
+    if isinstance(m, FiniteHorizonMDP):
+        if options:
+            raise InvalidArgumentError(f"options {sorted(options)} do not apply to finite-horizon "
+                                       f"models (backward induction)")
+        return solve_finite_horizon(m)
+    if not isinstance(m, TabularMDP):
+        raise InvalidArgumentError(f"m must be a TabularMDP or FiniteHorizonMDP, got {type(m).__name__}")
+    if m.gamma is None:
+        raise UnsupportedModelError("solve needs a discount: the model has gamma=None (attach one "
+                                    "with m.with_gamma(gamma); average-reward models have their "
+                                    "own oracle)")
+    if m.gamma == 1.0:
+        from .total_reward import solve_total_reward
+        return solve_total_reward(m, method=method, tol=tol, max_iter=max_iter, **options)
+    check_choice(method, "method", METHODS)
+    allowed = {"sparsify", "evaluation", "inner", "initial_policy", "trace"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise InvalidArgumentError(f"unknown options {sorted(unknown)}; allowed: {sorted(allowed)}")
+    applies = {"inner": ("mpi",), "initial_policy": ("pi", "auto"), "trace": ("pi", "auto"),
+               "evaluation": ("pi", "lp", "auto"), "sparsify": METHODS}
+    for key in options:
+        if method not in applies[key]:
+            raise InvalidArgumentError(f"option {key!r} does not apply to method={method!r} "
+                                       f"(only to {list(applies[key])})")
+    return solve_discounted(m, method, tol, max_iter, **options)
