@@ -9,10 +9,13 @@ from . import kernels
 
 
 def csr_operand(P: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The kernel operand ``(indptr int64, indices int32|int64, data float64)`` of a CSR matrix."""
-    idx_dtype = np.int32 if P.shape[1] < 2**31 - 1 else np.int64
-    return (np.ascontiguousarray(P.indptr, dtype=np.int64),
-            np.ascontiguousarray(P.indices, dtype=idx_dtype),
+    """The kernel operand ``(indptr int64, indices uint32|uint64, data float64)`` of a CSR matrix.
+
+    The indices are an unsigned *view* of scipy's (non-negative) signed indices: no copy.
+    """
+    indices = np.ascontiguousarray(P.indices)
+    unsigned = indices.view(np.uint32 if indices.dtype.itemsize == 4 else np.uint64)
+    return (np.ascontiguousarray(P.indptr, dtype=np.int64), unsigned,
             np.ascontiguousarray(P.data, dtype=np.float64))
 
 

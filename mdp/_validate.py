@@ -60,6 +60,42 @@ def check_probability_rows(arr: np.ndarray, name: str, error=InvalidMDPError) ->
                     f"{int(off.sum())} rows off)")
 
 
+def check_dense_rows(P2: np.ndarray, name: str, n_actions: int, leading_rows: int = 0,
+                     error=InvalidMDPError) -> np.ndarray:
+    """Check a C-contiguous dense ``(n_rows, S)`` matrix whose rows are ``P[..., s, a, :]`` in one
+    compiled pass; returns the number of nonzeros per row. ``leading_rows`` is the number of rows
+    per leading index (``S*A`` for per-step kernels, 0 for none), used to name the culprit."""
+    from .kernels import dense_row_summary  # compiled; imported here to keep this module light
+
+    n_rows = P2.shape[0]
+    sums = np.empty(n_rows)
+    nnz = np.empty(n_rows, dtype=np.int64)
+    flags = np.empty(n_rows, dtype=np.int8)
+    dense_row_summary(P2, sums, nnz, flags)
+
+    def where(row: int) -> tuple[int, ...]:
+        if leading_rows:
+            h, rest = divmod(row, leading_rows)
+            return (h,) + divmod(rest, n_actions)
+        return divmod(row, n_actions)
+
+    if flags.any():
+        row = int(np.flatnonzero(flags)[0])
+        vals = P2[row]
+        if flags[row] == 1:
+            j = int(np.flatnonzero(~np.isfinite(vals))[0])
+            raise error(f"{_index_str(name, where(row) + (j,))} = {float(vals[j])} is not finite")
+        j = int(np.flatnonzero(vals < 0)[0])
+        raise error(f"{_index_str(name, where(row) + (j,))} = {float(vals[j])!r} is negative")
+    off = np.abs(sums - 1.0) > ROW_SUM_TOL
+    if off.any():
+        row = int(np.flatnonzero(off)[0])
+        raise error(f"{_index_str(name, where(row), trailing_colon=True)} sums to "
+                    f"{float(sums[row])!r}, not 1 (tolerance {ROW_SUM_TOL:g}; "
+                    f"{int(off.sum())} rows off)")
+    return nnz
+
+
 def check_csr_rows(P: sp.csr_matrix, n_actions: int, name: str,
                    error=InvalidMDPError, leading: tuple[int, ...] = ()) -> None:
     """Check a CSR matrix of shape ``(rows, S)`` whose row ``s*A + a`` is ``P[s, a, :]``."""

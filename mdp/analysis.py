@@ -16,6 +16,7 @@ import scipy.sparse.linalg as spla
 
 from . import _transitions as tr
 from . import kernels
+from ._validate import initial_distribution
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .models import FiniteHorizonMDP, TabularMDP
 from .policies import policy_weights, stage_policy_weights
@@ -72,7 +73,7 @@ def occupancy(m: TabularMDP | FiniteHorizonMDP, pi, initial=None) -> np.ndarray:
     Returns ``(S, A)`` summing to 1 for a discounted :class:`TabularMDP`, ``(H, S, A)`` with each
     stage summing to 1 for a :class:`FiniteHorizonMDP`. ``initial`` overrides the model's.
     """
-    mu = m.initial if initial is None else np.asarray(initial, dtype=np.float64)
+    mu = m.initial if initial is None else initial_distribution(initial, m.n_states)
     if isinstance(m, FiniteHorizonMDP):
         W = stage_policy_weights(pi, m.horizon, m.n_states, m.n_actions)
         out = np.empty_like(W)

@@ -90,7 +90,7 @@ def maybe_sparsify(m: TabularMDP, sparsify: bool | None) -> tuple[TabularMDP, bo
     if sparsify is None:
         if m.n_states < 64:
             return m, False
-        density = float(kernels.dense_row_nnz(m.rows).sum()) / m.rows.size
+        density = m.nnz / m.rows.size
         if density > SPARSIFY_DENSITY:
             return m, False
     return m.to_sparse(), True
@@ -237,6 +237,14 @@ def _policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
                    backup=(Q, TV, greedy), info=info)
 
 
+def _policy_chain(m: TabularMDP, actions: np.ndarray):
+    """The kernel operand of ``P_pi`` (one row per state) and ``r_pi`` as an ``(S, 1)`` array."""
+    S = m.n_states
+    P_pi = tr.policy_matrix(m.rows, _one_hot(actions, m.n_actions))
+    operand = tr.csr_operand(P_pi) if sp.issparse(P_pi) else np.ascontiguousarray(P_pi)
+    return operand, np.ascontiguousarray(m._R[np.arange(S), actions][:, None])
+
+
 def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
                                inner: int = 20) -> SolveResult:
     if isinstance(inner, bool) or not isinstance(inner, int) or inner < 1:
@@ -251,6 +259,8 @@ def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: d
     TV = np.empty(S)
     greedy = np.empty(S, dtype=np.int64)
     scratch = np.empty(S)
+    q_scratch = np.empty((S, 1))
+    g_scratch = np.empty(S, dtype=np.int64)
     status, k = "max_iter", 0
     best, since_best = math.inf, 0
     for k in range(1, max_iter + 1):
@@ -268,10 +278,12 @@ def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: d
                 status = "floor"
                 break
         status = "max_iter"
-        W = _one_hot(greedy, A)
+        # partial evaluation on the compacted chain P_pi (one row per state), with the
+        # optimality kernel at A = 1: T_pi V = r_pi + gamma P_pi V
+        chain, r_pi = _policy_chain(m, greedy)
         V = TV.copy()
         for _ in range(inner - 1):
-            kernels.policy_backup(T, 0, R, g, V, W, scratch)
+            kernels.bellman_backup(chain, 0, r_pi, g, V, q_scratch, scratch, g_scratch)
             V, scratch = scratch, V
     info.update(inner=inner, floor=floating_floor(r_norm, _norm(V), g))
     return certify(m, V, method="mpi", status=status, iterations=k, tol=tol,

@@ -27,7 +27,7 @@ from . import kernels
 from ._chains import recurrent_mask
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .models import FiniteHorizonMDP, TabularMDP
-from .policies import policy_weights, stage_policy_weights
+from .policies import policy_operand, policy_weights, stage_policy_weights
 from .results import backup_rounding
 
 #: Largest S for which a dense LU factorisation is the default evaluation solver.
@@ -72,7 +72,7 @@ def solve_policy_system(P_pi, r_pi: np.ndarray, gamma: float, solver: str = "aut
 
 def _discounted_certificate(m: TabularMDP, W: np.ndarray, V: np.ndarray) -> float:
     TV = np.empty_like(V)
-    kernels.policy_backup(m.operand, 0, m._R, m.gamma, V, W, TV)
+    kernels.policy_backup(m.operand, 0, m._R, m.gamma, V, policy_operand(W), TV)
     rho = backup_rounding(m.max_row_nnz, float(np.max(np.abs(m._R))), float(np.max(np.abs(V))),
                           m.gamma)
     return float((np.max(np.abs(TV - V)) + rho) / (1.0 - m.gamma))
@@ -129,7 +129,7 @@ def evaluate_policy(m: TabularMDP | FiniteHorizonMDP, pi, *, solver: str = "auto
     if isinstance(m, FiniteHorizonMDP):
         W = stage_policy_weights(pi, m.horizon, m.n_states, m.n_actions)
         V = np.zeros((m.horizon + 1, m.n_states))
-        kernels.policy_backward(m.operand, m.stage_stride, m._R, m.gamma, W, V)
+        kernels.policy_backward(m.operand, m.stage_stride, m._R, m.gamma, policy_operand(W), V)
         if with_certificate:
             rho = backup_rounding(m.max_row_nnz, float(np.max(np.abs(m._R))),
                                   float(np.max(np.abs(V))), m.gamma)

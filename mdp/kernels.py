@@ -5,8 +5,9 @@ All kernels work on one *transition operand* ``T`` that holds ``P[s, a, :]`` in 
 
 * dense: a C-contiguous ``float64`` array of shape ``(n_rows, S)`` (a reshaped ``(S, A, S)`` or
   ``(H, S, A, S)`` array), or
-* CSR: a tuple ``(indptr, indices, data)`` with ``indptr`` int64, ``indices`` int32 or int64 and
-  ``data`` float64, as in :class:`scipy.sparse.csr_matrix`.
+* CSR: a tuple ``(indptr, indices, data)`` with ``indptr`` int64, ``indices`` uint32 or uint64
+  (an unsigned view of scipy's non-negative indices: no negative-index wraparound test in the
+  gather) and ``data`` float64, as in :class:`scipy.sparse.csr_matrix`.
 
 The two storages share every kernel: only :func:`row_dot` and :func:`row_sample` know the
 difference, and numba specialises them at compile time. ``offset`` selects the stage of a
@@ -14,8 +15,10 @@ finite-horizon model with per-step transitions (``offset = h * S * A``; ``0`` wh
 
 Each backup has a serial core over a range of states (``*_rows``), used as is by code that is
 itself compiled (the learners' planning), and a parallel driver that splits the states into
-chunks. Floating point: ``fastmath={"reassoc", "contract"}`` lets sums vectorise; infinities and
-NaN keep their meaning. The rounding error of one backup obeys Higham's bound for a dot product,
+chunks. Floating point: the kernels use ``fastmath={"contract"}`` (fused multiply-adds); the dense
+row dot product alone is compiled with ``{"reassoc", "contract"}`` so that it vectorises and streams
+at the machine's read bandwidth, while CSR rows are summed in storage order (a vectorised gather is
+slower on these machines). Infinities and NaN keep their meaning. The rounding error of one backup obeys Higham's bound for a dot product,
 ``|fl(r + g p.V) - (r + g p.V)| <= (n + 3) u (|r| + g ||V||_inf)`` with ``n`` the row's number of
 stored entries and ``u = 2**-53``, whatever the order of summation.
 """
@@ -26,7 +29,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-FASTMATH = {"reassoc", "contract"}
+FASTMATH = {"contract"}
 
 
 def row_dot(T, row, V):  # pragma: no cover - replaced by the overload inside compiled code
@@ -38,11 +41,7 @@ def row_dot(T, row, V):  # pragma: no cover - replaced by the overload inside co
 def _row_dot_overload(T, row, V):
     if isinstance(T, types.Array):
         def dense_impl(T, row, V):
-            acc = 0.0
-            n = T.shape[1]
-            for j in range(n):
-                acc += T[row, j] * V[j]
-            return acc
+            return _dense_dot(T, row, V)
         return dense_impl
     if isinstance(T, types.BaseTuple):
         def csr_impl(T, row, V):
@@ -53,6 +52,16 @@ def _row_dot_overload(T, row, V):
             return acc
         return csr_impl
     return None
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _dense_dot(T, row, V):
+    """Dense row times ``V``, compiled on its own with re-association allowed so that it
+    vectorises; called (not inlined) from the kernels, whose CSR gathers must not vectorise."""
+    acc = 0.0
+    for j in range(T.shape[1]):
+        acc += T[row, j] * V[j]
+    return acc
 
 
 def row_sample(T, row, u):  # pragma: no cover - replaced by the overload inside compiled code
@@ -136,31 +145,32 @@ def bellman_backup(T, offset, R, gamma, V, Q, V_out, greedy_out):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def policy_rows(T, offset, R, gamma, V, W, V_out, lo, hi):
+def policy_rows(T, offset, R, gamma, V, pol, pol_offset, V_out, lo, hi):
     """Policy backup on states ``lo <= s < hi``.
 
-    ``V_out[s] = sum_a W[s, a] (R[s, a] + gamma * sum_s' P[s, a, s'] V[s'])`` for a stochastic
-    policy ``W`` of shape ``(S, A)``. Rows with zero weight are not read, so a deterministic
-    policy (one-hot ``W``) costs one row per state.
+    ``V_out[s] = sum_a pi(a|s) (R[s, a] + gamma * sum_s' P[s, a, s'] V[s'])``. The policy operand
+    ``pol = (ptr, actions, weights)`` lists, for row ``pol_offset + s``, the actions with positive
+    probability and their probabilities (see :func:`rlcert.mdp.policies.policy_operand`), so a
+    deterministic policy costs one transition row per state and no branch.
     """
+    ptr, actions, weights = pol
     A = R.shape[1]
     for s in range(lo, hi):
         base = offset + s * A
         acc = 0.0
-        for a in range(A):
-            w = W[s, a]
-            if w != 0.0:
-                acc += w * (R[s, a] + gamma * row_dot(T, base + a, V))
+        for k in range(ptr[pol_offset + s], ptr[pol_offset + s + 1]):
+            a = actions[k]
+            acc += weights[k] * (R[s, a] + gamma * row_dot(T, base + a, V))
         V_out[s] = acc
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
-def policy_backup(T, offset, R, gamma, V, W, V_out):
+def policy_backup(T, offset, R, gamma, V, pol, V_out):
     """Parallel :func:`policy_rows` over all states (the operator ``T_pi V``)."""
     S = R.shape[0]
     n = _n_chunks(S)
     for c in prange(n):
-        policy_rows(T, offset, R, gamma, V, W, V_out, c * S // n, (c + 1) * S // n)
+        policy_rows(T, offset, R, gamma, V, pol, 0, V_out, c * S // n, (c + 1) * S // n)
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -205,11 +215,12 @@ def backward_induction(T, stage_stride, R, gamma, V, Q, greedy):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def policy_backward(T, stage_stride, R, gamma, W, V):
-    """Serial backward evaluation of a Markov policy ``W (H, S, A)``: ``V[h] = T_{pi_h} V[h+1]``."""
+def policy_backward(T, stage_stride, R, gamma, pol, V):
+    """Serial backward evaluation of a Markov policy: ``V[h] = T_{pi_h} V[h+1]``, with ``pol`` the
+    operand of its ``(H, S, A)`` weights (row ``h * S + s`` for stage ``h``)."""
     H, S, _ = R.shape
     for h in range(H - 1, -1, -1):
-        policy_rows(T, h * stage_stride, R[h], gamma, V[h + 1], W[h], V[h], 0, S)
+        policy_rows(T, h * stage_stride, R[h], gamma, V[h + 1], pol, h * S, V[h], 0, S)
 
 
 @njit(cache=True)
@@ -244,3 +255,26 @@ def dense_to_csr_fill(P2, indptr, indices, data):
                 indices[k] = j
                 data[k] = p
                 k += 1
+
+
+@njit(cache=True, parallel=True)
+def dense_row_summary(P2, sums, nnz, flags):
+    """One parallel pass over a dense ``(n_rows, S)`` matrix: row sums, nonzero counts, and
+    ``flags[i]`` = 1 if row ``i`` holds a NaN or an infinity, 2 if a negative entry, else 0."""
+    n_rows, S = P2.shape
+    for i in prange(n_rows):
+        acc = 0.0
+        c = 0
+        f = 0
+        for j in range(S):
+            p = P2[i, j]
+            if not np.isfinite(p):
+                f = 1
+            elif p < 0.0 and f == 0:
+                f = 2
+            if p != 0.0:
+                c += 1
+            acc += p
+        sums[i] = acc
+        nnz[i] = c
+        flags[i] = f

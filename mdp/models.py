@@ -16,8 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _transitions as tr
-from ._validate import (as_float_array, check_csr_rows, check_discount, check_finite,
-                        check_positive_int, check_probability_rows, initial_distribution)
+from . import kernels
+from ._validate import (as_float_array, check_csr_rows, check_dense_rows, check_discount,
+                        check_finite, check_positive_int, initial_distribution)
 from .errors import InvalidMDPError
 from .policies import policy_weights
 
@@ -30,8 +31,8 @@ def _parse_dense_P(P, name: str, copy: bool) -> np.ndarray:
     return arr
 
 
-def _check_dense_kernel(arr: np.ndarray, name: str, leading: int) -> tuple[int, int]:
-    """Shape checks for a dense kernel with ``leading`` extra axes; returns ``(S, A)``."""
+def _check_dense_kernel(arr: np.ndarray, name: str, leading: int) -> tuple[int, int, np.ndarray]:
+    """Checks of a dense kernel with ``leading`` extra axes; returns ``(S, A, nnz per row)``."""
     if arr.ndim != 3 + leading:
         want = "(H, S, A, S)" if leading else "(S, A, S)"
         raise InvalidMDPError(f"{name} must have shape {want}, got shape {arr.shape}")
@@ -41,8 +42,8 @@ def _check_dense_kernel(arr: np.ndarray, name: str, leading: int) -> tuple[int, 
     if S != S2:
         raise InvalidMDPError(f"{name} has shape {arr.shape}: the first and last state axes "
                               f"differ ({S} != {S2})")
-    check_probability_rows(arr, name)
-    return S, A
+    nnz = check_dense_rows(arr.reshape(-1, S), name, A, S * A if leading else 0)
+    return S, A, nnz
 
 
 def _parse_csr_P(P, name: str, leading: tuple[int, ...] = ()) -> tuple[sp.csr_matrix, int, int]:
@@ -112,12 +113,14 @@ class TabularMDP:
     """
 
     def __init__(self, P, R, gamma: float | None = None, initial=0, *, copy: bool = True):
+        self._nnz_cache = None
         if sp.issparse(P):
             self._rows, S, A = _parse_csr_P(P, "P")
         else:
             P3 = _parse_dense_P(P, "P", copy)
-            S, A = _check_dense_kernel(P3, "P", leading=0)
+            S, A, nnz = _check_dense_kernel(P3, "P", leading=0)
             self._rows = P3.reshape(S * A, S)
+            self._nnz_cache = int(nnz.sum())
         self._S, self._A = S, A
         self._R = _expected_reward(R, S, A, self._rows)
         self._gamma = check_discount(gamma)
@@ -126,8 +129,9 @@ class TabularMDP:
 
     # -- construction helpers ------------------------------------------------------------------
     @classmethod
-    def _from_validated(cls, rows, R, gamma, initial) -> "TabularMDP":
+    def _from_validated(cls, rows, R, gamma, initial, nnz: int | None = None) -> "TabularMDP":
         obj = cls.__new__(cls)
+        obj._nnz_cache = nnz
         obj._rows = rows
         obj._S = rows.shape[1]
         obj._A = rows.shape[0] // obj._S
@@ -139,17 +143,18 @@ class TabularMDP:
 
     def with_gamma(self, gamma: float | None) -> "TabularMDP":
         """The same model with another discount factor (arrays shared, not copied)."""
-        return self._from_validated(self._rows, self._R, check_discount(gamma), self._initial)
+        return self._from_validated(self._rows, self._R, check_discount(gamma), self._initial,
+                                    self._nnz_cache)
 
     def with_initial(self, initial) -> "TabularMDP":
         """The same model with another initial state or distribution (arrays shared)."""
         return self._from_validated(self._rows, self._R, self._gamma,
-                                    initial_distribution(initial, self._S))
+                                    initial_distribution(initial, self._S), self._nnz_cache)
 
     def with_rewards(self, R) -> "TabularMDP":
         """The same transitions with other rewards (validated like the constructor's ``R``)."""
         return self._from_validated(self._rows, _expected_reward(R, self._S, self._A, self._rows),
-                                    self._gamma, self._initial)
+                                    self._gamma, self._initial, self._nnz_cache)
 
     def to_sparse(self) -> "TabularMDP":
         """CSR storage of the same model (no-op if already sparse)."""
@@ -208,8 +213,12 @@ class TabularMDP:
 
     @property
     def nnz(self) -> int:
-        """Number of stored transition entries (``S*A*S`` when dense)."""
-        return int(self._rows.nnz) if self.is_sparse else int(self._rows.size)
+        """Number of nonzero transition entries (stored entries when sparse)."""
+        if self.is_sparse:
+            return int(self._rows.nnz)
+        if self._nnz_cache is None:
+            self._nnz_cache = int(kernels.dense_row_nnz(self._rows).sum())
+        return self._nnz_cache
 
     @property
     def max_row_nnz(self) -> int:
@@ -323,10 +332,10 @@ class FiniteHorizonMDP:
             if arr.ndim == 4:
                 if arr.shape[0] != H:
                     raise InvalidMDPError(f"P has shape {arr.shape} but horizon={H}")
-                S, A = _check_dense_kernel(arr, "P", leading=1)
+                S, A, _ = _check_dense_kernel(arr, "P", leading=1)
                 self._stationary = False
             else:
-                S, A = _check_dense_kernel(arr, "P", leading=0)
+                S, A, _ = _check_dense_kernel(arr, "P", leading=0)
                 self._stationary = True
             self._rows = arr.reshape(-1, S)
         self._S, self._A = S, A
@@ -483,7 +492,10 @@ class FiniteHorizonMDP:
                                      shape=tuple(f["P_shape"]))
                 P = rows if bool(f["stationary"]) else [rows[h * S * A:(h + 1) * S * A]
                                                         for h in range(H)]
-            return cls(P, f["R"], H, float(f["gamma"]), f["initial"])
+            R = f["R"]
+            if R.shape == (S, A, S):  # H == S == A: give the stage rewards their unambiguous form
+                R = np.repeat(R[..., None], S, axis=-1)
+            return cls(P, R, H, float(f["gamma"]), f["initial"])
 
     def __repr__(self) -> str:
         kind = "stationary" if self._stationary else "per-step"

@@ -77,3 +77,17 @@ def stage_policy_weights(pi, horizon: int, n_states: int, n_actions: int,
         f"{name} must have shape ({horizon}, {n_states}) (integer actions) or "
         f"({horizon}, {n_states}, {n_actions}), or be a stationary ({n_states},) / "
         f"({n_states}, {n_actions}) policy; got shape {arr.shape} and dtype {arr.dtype}")
+
+
+def policy_operand(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernels' compressed form of weights ``W (..., S, A)``: ``(ptr, actions, weights)``.
+
+    Row ``i`` of ``W.reshape(-1, A)`` (stage-major for ``(H, S, A)``) has its positive-probability
+    actions in ``actions[ptr[i]:ptr[i+1]]`` with probabilities ``weights[ptr[i]:ptr[i+1]]``.
+    """
+    A = W.shape[-1]
+    flat = np.ascontiguousarray(W, dtype=np.float64).reshape(-1, A)
+    rows, acts = np.nonzero(flat)
+    ptr = np.zeros(flat.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=flat.shape[0]), out=ptr[1:])
+    return ptr, acts.astype(np.int64), flat[rows, acts]

@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as exc:  # every rlcert input error is a ValueError subclass
+    except (ValueError, OSError) as exc:  # rlcert input errors are ValueError subclasses
         print(f"rlcert {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
