@@ -3,6 +3,10 @@
 ``rlcert solve INSTANCE``: solve a zoo instance (``rlcert solve riverswim -p n=6 --gamma 0.95``)
 or a model saved with ``save`` (``rlcert solve model.npz``) and print V, the policy and the
 certificate. ``rlcert instances`` lists the zoo.
+
+``rlcert bounds list|show|eval|invert|compare``: the theorem catalog and its numbers, e.g.
+``rlcert bounds eval regret.ucrl2.upper --D 10 --S 6 --A 2 --T 1e6 --delta 0.05``;
+``--format text|json|latex``; vector parameters as comma lists (``--Delta 0.1,0.2``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
+from rlcert import bounds, theory
+from rlcert.bounds.compare import compare
 from rlcert.mdp import FiniteHorizonMDP, TabularMDP, instances, load, solve
 from rlcert.mdp.discounted import METHODS
 
@@ -104,6 +110,87 @@ def _cmd_instances(args) -> int:
     return 0
 
 
+def _parse_card_params(extra: list[str]) -> dict:
+    """``--name value`` / ``--name=value`` pairs; comma lists become vectors."""
+    params: dict = {}
+    k = 0
+    while k < len(extra):
+        tok = extra[k]
+        if not tok.startswith("--") or len(tok) < 3:
+            raise CliError(f"unexpected argument {tok!r}: parameters are given as --NAME VALUE")
+        if "=" in tok:
+            name, raw = tok[2:].split("=", 1)
+            k += 1
+        else:
+            if k + 1 >= len(extra):
+                raise CliError(f"{tok} needs a value")
+            name, raw = tok[2:], extra[k + 1]
+            k += 2
+        try:
+            vals = [float(x) for x in raw.split(",")]
+        except ValueError:
+            raise CliError(f"--{name} {raw!r} is not a number or a comma list of numbers") from None
+        params[name] = vals if "," in raw else vals[0]
+    return params
+
+
+def _print_card(card, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(card.to_dict(), indent=1))
+    elif fmt == "latex":
+        print(card.latex())
+    else:
+        print(card.describe())
+
+
+def _cmd_bounds(args, extra: list[str]) -> int:
+    fmt = args.format
+    if args.bounds_command == "list":
+        if extra:
+            raise CliError(f"unexpected arguments {extra}")
+        found = theory.cards(setting=args.setting, kind=args.kind, constants=args.constants)
+        if args.search:
+            ids = {c.card_id for c in theory.search(args.search)}
+            found = [c for c in found if c.card_id in ids]
+        if fmt == "json":
+            print(json.dumps([c.to_dict() for c in found], indent=1))
+            return 0
+        for c in found:
+            print(f"{c.card_id:<42} {c.kind:<5} {c.constants:<8} {c.guarantee:<16} {c.title}")
+        return 0
+    if args.bounds_command == "show":
+        if extra:
+            raise CliError(f"unexpected arguments {extra}")
+        _print_card(theory.get(args.card_id), fmt)
+        return 0
+    params = _parse_card_params(extra)
+    if args.bounds_command == "eval":
+        card = theory.get(args.card_id)
+        value = bounds.evaluate(args.card_id, **params)
+        if fmt == "json":
+            print(json.dumps({"card_id": args.card_id, "params": params,
+                              "value": np.asarray(value).tolist(), "constants": card.constants,
+                              "guarantee": card.guarantee}, indent=1))
+        elif fmt == "latex":
+            print(f"{card.latex()} = {float(np.asarray(value).ravel()[0]):.6g}")
+        else:
+            print(f"{args.card_id} = {np.asarray(value)}" + ("" if card.constants == "explicit"
+                  else "   (constants: order only; this is the rate with constant 1)"))
+        return 0
+    if args.bounds_command == "invert":
+        root = bounds.invert(args.card_id, args.solve_for, args.value, integer=args.integer,
+                             **params)
+        if fmt == "json":
+            print(json.dumps({"card_id": args.card_id, "solve_for": args.solve_for,
+                              "value": args.value, "root": root, "params": params}, indent=1))
+        else:
+            print(f"{args.solve_for} = {root:.10g}")
+        return 0
+    table = compare(args.card_ids, **params)
+    print(table.to_json() if fmt == "json" else table.to_latex() if fmt == "latex" else table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rlcert", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,16 +209,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("instances", help="list the instance zoo")
     p.set_defaults(func=_cmd_instances)
+
+    pb = sub.add_parser("bounds", help="the theorem catalog: list, show, eval, invert, compare")
+    bsub = pb.add_subparsers(dest="bounds_command", required=True)
+    fmt = argparse.ArgumentParser(add_help=False)
+    fmt.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    q = bsub.add_parser("list", parents=[fmt], help="list cards")
+    q.add_argument("--setting", choices=theory.SETTINGS)
+    q.add_argument("--kind", choices=theory.KINDS)
+    q.add_argument("--constants", choices=theory.CONSTANTS)
+    q.add_argument("--search", help="words to look for in ids, titles, references and notes")
+    q = bsub.add_parser("show", parents=[fmt], help="statement, formula, units, domain, reference")
+    q.add_argument("card_id")
+    q = bsub.add_parser("eval", parents=[fmt], help="evaluate a card: --NAME VALUE ...")
+    q.add_argument("card_id")
+    q = bsub.add_parser("invert", parents=[fmt], help="solve bound = value for one parameter")
+    q.add_argument("card_id")
+    q.add_argument("--solve-for", required=True)
+    q.add_argument("--value", type=float, required=True)
+    q.add_argument("--integer", action="store_true", help="smallest integer meeting the target")
+    q = bsub.add_parser("compare", parents=[fmt], help="several cards on one table")
+    q.add_argument("card_ids", nargs="+")
+    pb.set_defaults(func=_cmd_bounds, takes_extra=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rlcert`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "takes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if getattr(args, "takes_extra", False):
+            return args.func(args, extra)
         return args.func(args)
-    except (ValueError, OSError) as exc:  # rlcert input errors are ValueError subclasses
+    except (ValueError, OSError, KeyError) as exc:  # rlcert input errors are ValueError subclasses
         print(f"rlcert {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,310 @@
+"""Numbers from cards: :func:`evaluate`, :func:`invert`, and unit conversion.
+
+A card's sympy expression is compiled once (``sympy.lambdify`` to numpy) and cached. Parameters
+broadcast like numpy arrays; vector symbols (one value per arm) take arrays whose last axis runs
+over the arms and are summed as the card's ``Sum`` says. Every call checks the card's domain and
+refuses values outside it with an error naming the parameter and the range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import brentq
+
+from rlcert.theory import Card, get
+from rlcert.theory.symbols import describe
+
+
+class BoundError(ValueError):
+    """Bad parameters for a bound: a missing or unknown symbol, a value outside the card's domain,
+    or an inversion whose target is not attained."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    scalars: tuple[str, ...]
+    vectors: tuple[str, ...]
+    main: Callable
+    sums: tuple[tuple[Callable, tuple[str, ...]], ...]  # (term function, its vector names)
+    conditions: tuple[tuple[Any, Callable | None, tuple[str, ...]], ...]
+
+
+def _scalar_free(expr: sp.Basic) -> list[str]:
+    return sorted(str(s) for s in expr.free_symbols
+                  if isinstance(s, sp.Symbol) and not isinstance(s, sp.Idx))
+
+
+@lru_cache(maxsize=None)
+def _compile(card_id: str) -> _Compiled:
+    card = get(card_id)
+    vectors = tuple(card.vector_names)
+    scalars = tuple(n for n in card.symbol_names if n not in vectors)
+    expr = card.expr
+    sums = []
+    replacements = {}
+    for j, s in enumerate(sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)):
+        placeholder = sp.Symbol(f"_sum{j}")
+        replacements[s] = placeholder
+        term = s.function
+        elems = {ind: sp.Symbol(f"_{ind.base.label}") for ind in term.atoms(sp.Indexed)}
+        names = tuple(sorted(str(ind.base.label) for ind in elems))
+        args = [sp.Symbol(n, positive=True) for n in scalars] + [elems[k] for k in
+                                                                 sorted(elems, key=str)]
+        sums.append((sp.lambdify(args, term.xreplace(elems), "numpy"), names))
+    main_expr = expr.xreplace(replacements)
+    main_args = [sp.Symbol(n, positive=True) for n in scalars] + list(replacements.values())
+    main = sp.lambdify(main_args, main_expr, "numpy")
+    conds = []
+    for c in card.domain:
+        if c.symbol is not None:
+            conds.append((c, None, (c.symbol,)))
+        else:
+            names = tuple(_scalar_free(c.expr))
+            fn = sp.lambdify([sp.Symbol(n, positive=True) for n in names], c.expr, "numpy")
+            conds.append((c, fn, names))
+    return _Compiled(scalars, vectors, main, tuple(sums), tuple(conds))
+
+
+def _format_values(values: dict[str, np.ndarray], names, where=None) -> str:
+    parts = []
+    for n in names:
+        v = np.asarray(values[n])
+        if where is not None and v.ndim and v.shape == where.shape:
+            v = v[where]
+        v = v.ravel()
+        parts.append(f"{n}={v[0]:.6g}" if v.size else f"{n}=[]")
+    return ", ".join(parts)
+
+
+def _check_domain(card: Card, comp: _Compiled, values: dict[str, np.ndarray]) -> None:
+    for cond, fn, names in comp.conditions:
+        if cond.symbol is not None:
+            v = np.asarray(values[cond.symbol], dtype=np.float64)
+            ok = np.ones(v.shape, dtype=bool)
+            if cond.lower is not None:
+                ok &= (v > cond.lower) if cond.lower_open else (v >= cond.lower)
+            if cond.upper is not None:
+                ok &= (v < cond.upper) if cond.upper_open else (v <= cond.upper)
+            ok &= ~np.isnan(v)
+            if not np.all(ok):
+                bad = v[~ok].ravel()[0]
+                rng = cond.text.split(" in ", 1)[1]
+                raise BoundError(f"{card.card_id}: {cond.symbol}={bad:.6g} is not in {rng}")
+            continue
+        try:
+            ok = np.asarray(fn(*[values[n] for n in names]), dtype=bool)
+        except (TypeError, ValueError) as exc:
+            raise BoundError(f"{card.card_id}: cannot check the condition {cond.text}: {exc}") from None
+        if not np.all(ok):
+            where = ~np.broadcast_to(ok, np.broadcast(*[np.asarray(values[n]) for n in names]).shape)
+            raise BoundError(f"{card.card_id}: the condition {cond.text} fails at "
+                             f"{_format_values(values, names, where)}")
+
+
+def _prepare(card: Card, comp: _Compiled, params: dict[str, Any]) -> dict[str, np.ndarray]:
+    known = set(comp.scalars) | set(comp.vectors)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise BoundError(f"{card.card_id} has no parameter(s) {unknown}; its parameters are "
+                         f"{sorted(known)}")
+    values: dict[str, np.ndarray] = {}
+    for name, val in params.items():
+        arr = np.asarray(val, dtype=np.float64)
+        if name in comp.vectors and arr.ndim == 0:
+            arr = arr[None]
+        values[name] = arr
+    lengths = {values[v].shape[-1] for v in comp.vectors if v in values}
+    if len(lengths) > 1:
+        raise BoundError(f"{card.card_id}: the vector parameters {list(comp.vectors)} have "
+                         f"different lengths {sorted(lengths)}")
+    missing = [n for n in list(comp.scalars) + list(comp.vectors) if n not in values]
+    if missing:
+        meaning = "; ".join(f"{n} ({card.parameters().get(n) or describe(n)})" for n in missing)
+        raise BoundError(f"{card.card_id} needs {meaning}")
+    for name, arr in values.items():
+        if not np.all(np.isfinite(arr)):
+            raise BoundError(f"{card.card_id}: {name} must be finite, got {arr.ravel()[~np.isfinite(arr.ravel())][0]}")
+    return values
+
+
+def evaluate(card_id: str, **params) -> float | np.ndarray:
+    """The card's bound at the given parameters.
+
+    Scalars broadcast like numpy arrays; vector symbols take arrays over arms (last axis).
+    Returns a float when every parameter is a scalar, an array otherwise. Parameters outside the
+    card's domain, missing or unknown parameters raise :class:`BoundError`.
+
+    Examples
+    --------
+    >>> round(evaluate("concentration.hoeffding", n=100, delta=0.05, b=1.0), 6)
+    0.135810
+    """
+    card = get(card_id)
+    comp = _compile(card_id)
+    values = _prepare(card, comp, params)
+    _check_domain(card, comp, values)
+    scalar_args = [values[n] for n in comp.scalars]
+    sum_values = []
+    for fn, names in comp.sums:
+        expanded = [a[..., None] for a in scalar_args]
+        sum_values.append(np.sum(fn(*expanded, *[values[v] for v in names]), axis=-1))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.asarray(comp.main(*scalar_args, *sum_values), dtype=np.float64)
+    all_scalar = all(v.ndim == 0 for n, v in values.items() if n not in comp.vectors) and all(
+        values[v].ndim <= 1 for v in comp.vectors)
+    if all_scalar:
+        return float(out)
+    return out
+
+
+# -- inversion -------------------------------------------------------------------------------------
+def _interval_of(card: Card, name: str) -> tuple[float, float, bool, bool]:
+    lo, hi, lo_open, hi_open = 0.0, math.inf, True, True
+    for c in card.domain:
+        if c.symbol == name:
+            if c.lower is not None and c.lower >= lo:
+                lo, lo_open = float(c.lower), c.lower_open
+            if c.upper is not None and c.upper <= hi:
+                hi, hi_open = float(c.upper), c.upper_open
+    return lo, hi, lo_open, hi_open
+
+
+def _transform(name: str, lo: float, hi: float):
+    """Map ``t`` in an interval of the real line to the parameter (log space; ``gamma`` through
+    its effective horizon ``1/(1-gamma)``). Returns ``(to_x, t_lo, t_hi)``."""
+    if name == "gamma":
+        lo_h = 1.0 / (1.0 - lo) if lo < 1 else math.inf
+        hi_h = 1.0 / (1.0 - hi) if hi < 1 else math.inf
+        t_lo = math.log(max(lo_h, 1.0 + 1e-12))
+        t_hi = math.log(min(hi_h, 1e15))
+        return (lambda t: 1.0 - math.exp(-t)), t_lo, t_hi
+    t_lo = math.log(max(lo, 1e-300)) if lo > 0 else math.log(1e-300)
+    t_hi = math.log(min(hi, 1e300))
+    return math.exp, t_lo, t_hi
+
+
+def invert(card_id: str, solve_for: str, value: float, integer: bool = False, **params) -> float | int:
+    """Solve ``bound = value`` for one parameter.
+
+    Monotone root finding in log space (``gamma`` through ``log(1/(1-gamma))``): the bound is
+    sampled on a grid over the parameter's domain, a sign change of ``log(bound / value)`` is
+    bracketed, monotonicity is checked on the bracket, and Brent's method finds the root.
+    ``integer=True`` returns the smallest integer that meets the target: ``bound <= value`` when
+    the bound decreases in the parameter, ``bound >= value`` when it increases.
+
+    Raises :class:`BoundError` when the target is not attained on the domain, the bound is not
+    monotone around the root, or the root violates another domain condition.
+    """
+    card = get(card_id)
+    comp = _compile(card_id)
+    if solve_for not in comp.scalars:
+        raise BoundError(f"{card_id}: solve_for={solve_for!r} is not one of its scalar "
+                         f"parameters {list(comp.scalars)}")
+    if solve_for in params:
+        raise BoundError(f"{card_id}: {solve_for} is being solved for; do not pass it")
+    if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
+        raise BoundError(f"value must be a positive finite number, got {value!r}")
+    for k, v in params.items():
+        if np.ndim(v) and k not in comp.vectors:
+            raise BoundError(f"invert takes scalar parameters; {k} has shape {np.shape(v)}")
+    lo, hi, lo_open, hi_open = _interval_of(card, solve_for)
+    to_x, t_lo, t_hi = _transform(solve_for, lo, hi)
+    if integer:
+        t_lo = max(t_lo, 0.0) if solve_for != "gamma" else t_lo
+
+    def f_at(t: float) -> float:
+        x = to_x(t)
+        if (x <= lo if lo_open else x < lo) or (x >= hi if hi_open else x > hi):
+            return math.nan
+        try:
+            return float(_evaluate_unchecked(card, comp, {**params, solve_for: x}))
+        except (BoundError, FloatingPointError, ZeroDivisionError, OverflowError):
+            return math.nan
+
+    # a grid over the domain, closed ends included, open ends approached to within 1e-12
+    grid = np.linspace(t_lo, t_hi, 1601)
+    grid[0] = t_lo if (not lo_open or solve_for == "gamma") else t_lo + 1e-12
+    grid[-1] = t_hi if not hi_open else t_hi - 1e-12 * max(1.0, abs(t_hi))
+    vals = np.array([f_at(t) for t in grid])
+    good = np.isfinite(vals) & (vals > 0)
+    if not good.any():
+        raise BoundError(f"{card_id}: the bound is not finite anywhere on the domain of {solve_for}")
+    g = np.where(good, np.log(np.where(good, vals, 1.0)) - math.log(value), np.nan)
+    idx = np.flatnonzero(good)
+    sign = np.sign(g[idx])
+    change = np.flatnonzero(sign[:-1] * sign[1:] <= 0)
+    if change.size == 0:
+        raise BoundError(f"{card_id}: the bound takes values in [{np.nanmin(vals[good]):.6g}, "
+                         f"{np.nanmax(vals[good]):.6g}] for {solve_for} in its domain "
+                         f"({_fmt_interval(lo, hi, lo_open, hi_open)}); {value:.6g} is not attained")
+    crossings = np.flatnonzero(sign[:-1] * sign[1:] < 0).size + np.count_nonzero(sign == 0)
+    if crossings > 1:
+        raise BoundError(f"{card_id}: the bound is not monotone in {solve_for}: it crosses "
+                         f"{value:.6g} {crossings} times on the domain")
+    a_i, b_i = idx[change[0]], idx[change[0] + 1]
+    ta, tb = grid[a_i], grid[b_i]
+    probe = np.array([f_at(t) for t in np.linspace(ta, tb, 65)])
+    diffs = np.diff(probe)
+    if not (np.all(diffs >= -1e-12 * np.abs(probe[:-1])) or np.all(diffs <= 1e-12 * np.abs(probe[:-1]))):
+        raise BoundError(f"{card_id}: the bound is not monotone in {solve_for} around the root")
+    ga, gb = g[a_i], g[b_i]
+    if ga == 0.0:
+        t_root = ta
+    elif gb == 0.0:
+        t_root = tb
+    else:
+        t_root = brentq(lambda t: math.log(f_at(t)) - math.log(value), ta, tb,
+                        xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+    root = to_x(t_root)
+    increasing = probe[-1] > probe[0]
+    if integer:
+        root = _integer_root(card, comp, params, solve_for, value, root, increasing, lo, lo_open)
+    _check_domain(card, comp, _prepare(card, comp, {**params, solve_for: root}))
+    return root
+
+
+def _integer_root(card, comp, params, name, value, root, increasing, lo, lo_open) -> int:
+    def meets(x: int) -> bool:
+        fx = float(_evaluate_unchecked(card, comp, {**params, name: float(x)}))
+        return fx >= value if increasing else fx <= value
+
+    def allowed(x: int) -> bool:
+        return x > lo if lo_open else x >= lo
+
+    n = max(int(math.ceil(root - 1e-9 * abs(root))), int(math.ceil(lo)) + (1 if lo_open and float(lo).is_integer() else 0))
+    while not meets(n):
+        n += 1
+    while allowed(n - 1) and meets(n - 1):
+        n -= 1
+    return n
+
+
+def _evaluate_unchecked(card: Card, comp: _Compiled, params: dict) -> float:
+    values = _prepare(card, comp, params)
+    scalar_args = [values[n] for n in comp.scalars]
+    sum_values = [np.sum(fn(*[a[..., None] for a in scalar_args], *[values[v] for v in names]),
+                         axis=-1) for fn, names in comp.sums]
+    with np.errstate(all="ignore"):
+        return comp.main(*scalar_args, *sum_values)
+
+
+def _fmt_interval(lo, hi, lo_open, hi_open) -> str:
+    return f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+
+
+# -- units -----------------------------------------------------------------------------------------
+def convert_T(T, from_unit: str, to_unit: str, H):
+    """Convert a horizon count between ``"steps"`` and ``"episodes"`` (``steps = H * episodes``)."""
+    units = ("steps", "episodes")
+    for name, u in (("from_unit", from_unit), ("to_unit", to_unit)):
+        if u not in units:
+            raise BoundError(f"{name}={u!r} is not one of {units}")
+    if from_unit == to_unit:
+        return T
+    return np.asarray(T) * H if from_unit == "episodes" else np.asarray(T) / H

@@ -1,0 +1,74 @@
+"""The catalog's registry: every card by id, with lookup and text search."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .card import KINDS, SETTINGS, Card, CardError
+
+
+class UnknownCardError(KeyError, ValueError):
+    """No card has this id (the message suggests near matches)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0] if self.args else ""
+
+
+_REGISTRY: dict[str, Card] = {}
+
+
+def _load() -> dict[str, Card]:
+    if _REGISTRY:
+        return _REGISTRY
+    from . import catalog
+    found: dict[str, Card] = {}
+    for info in sorted(pkgutil.iter_modules(catalog.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{catalog.__name__}.{info.name}")
+        for card in getattr(module, "CARDS", ()):
+            if card.card_id in found:
+                raise CardError(f"card id {card.card_id!r} is defined twice")
+            found[card.card_id] = card
+    for card in found.values():
+        if card.matches is not None and card.matches not in found:
+            raise CardError(f"card {card.card_id}: matches={card.matches!r} is not a card")
+    _REGISTRY.update(found)
+    return _REGISTRY
+
+
+def get(card_id: str) -> Card:
+    """The card with id ``card_id``."""
+    reg = _load()
+    if card_id not in reg:
+        import difflib
+        close = difflib.get_close_matches(card_id, list(reg), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownCardError(f"no card {card_id!r} in the catalog{hint}")
+    return reg[card_id]
+
+
+def cards(setting: str | None = None, kind: str | None = None,
+          constants: str | None = None) -> list[Card]:
+    """Cards filtered by setting, kind (``upper``/``lower``) and constants (``explicit``/``order``),
+    sorted by id."""
+    if setting is not None and setting not in SETTINGS:
+        raise ValueError(f"setting={setting!r} is not one of {SETTINGS}")
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind={kind!r} is not one of {KINDS}")
+    out = [c for c in _load().values()
+           if (setting is None or c.setting == setting) and (kind is None or c.kind == kind)
+           and (constants is None or c.constants == constants)]
+    return sorted(out, key=lambda c: c.card_id)
+
+
+def search(text: str) -> list[Card]:
+    """Cards whose id, title, reference, assumptions or notes contain every word of ``text``
+    (case-insensitive)."""
+    words = text.lower().split()
+    hits = []
+    for c in _load().values():
+        blob = " ".join([c.card_id, c.title, str(c.reference), c.assumptions, c.notes,
+                         c.quantity, c.setting]).lower()
+        if all(w in blob for w in words):
+            hits.append(c)
+    return sorted(hits, key=lambda c: c.card_id)
