@@ -4,6 +4,10 @@
 or a model saved with ``save`` (``rlcert solve model.npz``) and print V, the policy and the
 certificate. ``rlcert instances`` lists the zoo.
 
+``rlcert verify [--quick | --full] [--only PATTERN] [--out DIR]``: run the theorem checks and
+write a report (exit code 1 when a check is ``violated``); ``rlcert checks list``;
+``rlcert replay FILE`` reproduces a saved counterexample.
+
 ``rlcert bounds list|show|eval|invert|compare``: the theorem catalog and its numbers, e.g.
 ``rlcert bounds eval regret.ucrl2.upper --D 10 --S 6 --A 2 --T 1e6 --delta 0.05``;
 ``--format text|json|latex``; vector parameters as comma lists (``--Delta 0.1,0.2``).
@@ -191,6 +195,40 @@ def _cmd_bounds(args, extra: list[str]) -> int:
     return 0
 
 
+def _cmd_verify(args) -> int:
+    from .api import verify_many
+    from .report import summary_markdown
+
+    if args.quick and args.full:
+        raise CliError("--quick and --full exclude each other")
+    reports = verify_many(args.only, quick=not args.full, out=args.out, seed=args.seed,
+                          backend=args.backend, scheduler=args.scheduler,
+                          n_trials=args.n_trials, n_jobs=args.jobs, progress=args.progress)
+    print(summary_markdown(reports))
+    if args.out:
+        print(f"\nreport: {os.path.join(args.out, 'report.md')} (html, json and plots beside it)")
+    violated = [r.check_id for r in reports if r.status.fails]
+    if violated:
+        print(f"violated: {', '.join(violated)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_checks(args) -> int:
+    from .framework import checks
+    for c in checks(args.only, quick=True if args.quick else None):
+        print(c.describe())
+    return 0
+
+
+def _cmd_replay(args) -> int:
+    from .api import replay
+    out = replay(args.file)
+    print(json.dumps({k: (v if isinstance(v, (int, float, str, bool, list, type(None)))
+                          else str(v)) for k, v in out.items()}, indent=1))
+    return 1 if out.get("passed") is False else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rlcert", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +247,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("instances", help="list the instance zoo")
     p.set_defaults(func=_cmd_instances)
+
+    p = sub.add_parser("verify", help="run theorem checks and write a report")
+    p.add_argument("--quick", action="store_true",
+                   help="the representative subset, a few minutes on 2 cores (default)")
+    p.add_argument("--full", action="store_true", help="every check, with the full trial counts")
+    p.add_argument("--only", default=None, metavar="PATTERN", help="check ids matching a glob")
+    p.add_argument("--n-trials", type=int, default=None, help="override every check's count")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", choices=("loky", "serial", "dask"), default="loky")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://host:port")
+    p.add_argument("--jobs", type=int, default=None, help="joblib workers (default: all cores)")
+    p.add_argument("--out", default="rlcert-report", help="report directory")
+    p.add_argument("--progress", action="store_true", help="progress bars")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("checks", help="list the registered checks")
+    p.add_argument("verb", choices=("list",))
+    p.add_argument("--only", default=None, metavar="PATTERN")
+    p.add_argument("--quick", action="store_true", help="only the quick subset")
+    p.set_defaults(func=_cmd_checks)
+
+    p = sub.add_parser("replay", help="re-run a saved counterexample")
+    p.add_argument("file")
+    p.set_defaults(func=_cmd_replay)
 
     pb = sub.add_parser("bounds", help="the theorem catalog: list, show, eval, invert, compare")
     bsub = pb.add_subparsers(dest="bounds_command", required=True)

@@ -47,6 +47,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "t_k": "time at the start of the episode",
     "c": "absolute constant left unspecified by the source",
     "rho": "radius of the uncertainty set",
+    "residual": "Bellman residual ||T V - V||_inf of a value estimate V",
 }
 
 _POSITIVE = {name: sp.Symbol(name, positive=True) for name in _DESCRIPTIONS}

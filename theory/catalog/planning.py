@@ -4,7 +4,7 @@ policy-iteration iteration counts."""
 import sympy as sp
 
 from ..card import Card, Condition, Reference
-from ..symbols import R_max, eps, gamma, m
+from ..symbols import R_max, eps, gamma, m, residual
 
 vi_iterations = Card(
     card_id="planning.vi_iterations",
@@ -68,4 +68,23 @@ pi_iterations = Card(
     example=dict(m=100, gamma=0.9),
 )
 
-CARDS = (vi_iterations, greedy_loss, pi_iterations)
+residual_certificate = Card(
+    card_id="planning.residual_certificate",
+    title="A-posteriori error bound from the Bellman residual: ||V - V*|| <= ||T V - V|| / (1 - gamma)",
+    setting="planning", kind="upper", quantity="value error",
+    expr=residual / (1 - gamma),
+    guarantee="deterministic", constants="explicit",
+    rate={"residual": (1.0, 0.0), "eff_horizon": (1.0, 0.0)},
+    domain=(Condition.interval("gamma", 0, 1),
+            Condition.interval("residual", 0, None, lower_open=False)),
+    reference=Reference("M. L. Puterman", 1994, "Markov Decision Processes: Discrete Stochastic "
+                        "Dynamic Programming", "Wiley", "Theorem 6.2.3 and Proposition 6.6.1"),
+    assumptions="discounted MDP; any value estimate V; T the Bellman optimality operator",
+    notes="From ||V - V*|| <= ||V - T V|| + ||T V - T V*|| <= residual + gamma ||V - V*||. This "
+          "is the certificate rlcert.mdp.solve reports for PI, MPI and LP (and, with the smaller "
+          "gamma/(1-gamma) ||V_k - V_{k-1}|| bound, for VI).",
+    verification="derived: from the gamma-contraction of T (Puterman Thm 6.2.3)",
+    example=dict(residual=1e-6, gamma=0.9),
+)
+
+CARDS = (vi_iterations, greedy_loss, pi_iterations, residual_certificate)

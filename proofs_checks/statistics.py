@@ -1,0 +1,97 @@
+r"""The statistics behind the verdicts.
+
+* :func:`clopper_pearson`: exact one-sided binomial limits. With ``k`` successes in ``n`` trials,
+  the lower limit ``B^{-1}(alpha; k, n-k+1)`` and the upper limit ``B^{-1}(1-alpha; k+1, n-k)``
+  each hold with probability ``>= 1 - alpha`` (Clopper and Pearson 1934).
+* :func:`trials_needed_all_pass`: the number of trials that must all succeed for the lower
+  limit to clear ``1 - delta`` at family-wise level ``alpha`` over ``m`` cells,
+  ``ceil(log(alpha / m) / log(1 - delta))`` (59 at m = 1, delta = alpha = 0.05; 103 at m = 10).
+* :func:`mean_confidence_bounds`: one-sided confidence bounds on a mean of i.i.d. values in a
+  known range ``[0, b]`` by the empirical Bernstein inequality of Maurer and Pontil (2009,
+  Thm 4), variance-adaptive (Hoeffding over the full range is too wide to decide anything).
+* :func:`loglog_slope` and :func:`bootstrap_slope`: least-squares slope of ``log y`` against
+  ``log x`` and its percentile bootstrap interval over trials.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from rlcert.bounds.concentration import empirical_bernstein_width
+
+
+def clopper_pearson(successes: int, trials: int, alpha: float = 0.05) -> tuple[float, float]:
+    """One-sided Clopper-Pearson lower and upper limits (each at confidence ``1 - alpha``)."""
+    if trials <= 0:
+        return 0.0, 1.0
+    lo = 0.0 if successes == 0 else float(stats.beta.ppf(alpha, successes, trials - successes + 1))
+    hi = 1.0 if successes == trials else float(stats.beta.ppf(1 - alpha, successes + 1,
+                                                              trials - successes))
+    return lo, hi
+
+
+def trials_needed_all_pass(delta: float, alpha: float, cells: int = 1) -> int:
+    """Trials that must all succeed for the lower limit to reach ``1 - delta`` at level
+    ``alpha / cells``: ``ceil(log(alpha / cells) / log(1 - delta))``."""
+    return int(math.ceil(math.log(alpha / cells) / math.log(1.0 - delta)))
+
+
+def trials_to_decide(successes: int, trials: int, target: float, alpha: float,
+                     max_trials: int = 10 ** 7) -> int | None:
+    """Assuming the observed frequency persists, the total number of trials at which the
+    Clopper-Pearson rule would decide (lower limit >= target, or upper limit < target); None if
+    the frequency equals the target (no number of trials decides)."""
+    if trials == 0:
+        return None
+    p = successes / trials
+    if p == target:
+        return None
+    n = trials
+    while n <= max_trials:
+        n = int(n * 1.5) + 1
+        k = int(round(p * n))
+        lo, hi = clopper_pearson(k, n, alpha)
+        if lo >= target or hi < target:
+            return n
+    return None
+
+
+def mean_confidence_bounds(values, alpha: float, value_range: float) -> tuple[float, float, float]:
+    """Mean and one-sided lower/upper confidence bounds (each at ``1 - alpha``) for i.i.d.
+    values in ``[0, value_range]`` (empirical Bernstein, Maurer-Pontil Thm 4, rescaled)."""
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    mean = float(x.mean()) if n else math.nan
+    if n < 2 or value_range <= 0:
+        return mean, -math.inf, math.inf
+    v = float(x.var(ddof=1)) / value_range ** 2
+    width = value_range * empirical_bernstein_width(float(n), alpha, min(v, 0.25))
+    return mean, mean - width, mean + width
+
+
+def loglog_slope(x, y) -> float:
+    """Least-squares slope of ``log y`` on ``log x`` (positive entries only)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    keep = (x > 0) & (y > 0)
+    if keep.sum() < 2:
+        return math.nan
+    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])
+
+
+def bootstrap_slope(x, curves, alpha: float = 0.05, n_boot: int = 400,
+                    seed: int = 0) -> tuple[float, float, float]:
+    """Slope of the mean curve over trials (rows of ``curves``) against ``x`` on log-log axes,
+    with a two-sided ``1 - 2 alpha`` percentile bootstrap interval over trials."""
+    curves = np.atleast_2d(np.asarray(curves, dtype=np.float64))
+    slope = loglog_slope(x, curves.mean(axis=0))
+    if curves.shape[0] < 2:
+        return slope, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    boots = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = rng.integers(0, curves.shape[0], curves.shape[0])
+        boots[b] = loglog_slope(x, curves[idx].mean(axis=0))
+    return slope, float(np.nanquantile(boots, alpha)), float(np.nanquantile(boots, 1 - alpha))
