@@ -59,17 +59,30 @@ def trials_to_decide(successes: int, trials: int, target: float, alpha: float,
     return None
 
 
-def mean_confidence_bounds(values, alpha: float, value_range: float) -> tuple[float, float, float]:
+def mean_confidence_bounds(values, alpha: float, value_range: float,
+                           lower: float = 0.0) -> tuple[float, float, float]:
     """Mean and one-sided lower/upper confidence bounds (each at ``1 - alpha``) for i.i.d.
-    values in ``[0, value_range]`` (empirical Bernstein, Maurer-Pontil Thm 4, rescaled)."""
+    values in ``[lower, lower + value_range]``: the empirical Bernstein inequality of Maurer and
+    Pontil (2009, Thm 4) on the values rescaled to [0, 1], clipped to the range."""
     x = np.asarray(values, dtype=np.float64)
     n = x.size
     mean = float(x.mean()) if n else math.nan
     if n < 2 or value_range <= 0:
         return mean, -math.inf, math.inf
-    v = float(x.var(ddof=1)) / value_range ** 2
-    width = value_range * empirical_bernstein_width(float(n), alpha, min(v, 0.25))
-    return mean, mean - width, mean + width
+    z = (x - lower) / value_range
+    width = empirical_bernstein_width(float(n), alpha, min(float(z.var(ddof=1)), 0.25))
+    zm = float(z.mean())
+    return (mean, lower + value_range * max(0.0, zm - width),
+            lower + value_range * min(1.0, zm + width))
+
+
+def clt_interval(values, alpha: float = 0.05) -> tuple[float, float, float]:
+    """``(mean, lower, upper)``: the two-sided normal-approximation interval of a mean, for
+    reported quantities that claim no pass/fail."""
+    x = np.asarray(values, dtype=np.float64)
+    half = float(stats.norm.ppf(1 - alpha / 2) * x.std(ddof=1) / math.sqrt(x.size))
+    m = float(x.mean())
+    return m, m - half, m + half
 
 
 def loglog_slope(x, y) -> float:
@@ -79,6 +92,23 @@ def loglog_slope(x, y) -> float:
     if keep.sum() < 2:
         return math.nan
     return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])
+
+
+def bootstrap_slope_per_n(ns, values_per_n, alpha: float = 0.05, n_boot: int = 2000,
+                          seed: int = 0) -> tuple[float, float, float]:
+    """Slope of ``log mean`` on ``log n`` when each ``n`` has its own independent trials
+    (``values_per_n[j]``, e.g. one tuned run per horizon), with a two-sided ``1 - alpha``
+    percentile bootstrap interval (trials resampled independently at each ``n``)."""
+    logn = np.log(np.asarray(ns, dtype=np.float64))
+    means = np.array([np.mean(v) for v in values_per_n])
+    slope = float(np.polyfit(logn, np.log(means), 1)[0])
+    rng = np.random.default_rng(seed)
+    boot = np.empty(n_boot)
+    for b in range(n_boot):
+        m = [np.mean(v[rng.integers(0, len(v), len(v))]) for v in values_per_n]
+        boot[b] = np.polyfit(logn, np.log(m), 1)[0]
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    return slope, float(lo), float(hi)
 
 
 def bootstrap_slope(x, curves, alpha: float = 0.05, n_boot: int = 400,

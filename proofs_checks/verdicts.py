@@ -90,6 +90,44 @@ def expectation_rule(values, bound: float, alpha: float, value_range: float
     return Verdict.INCONCLUSIVE, mean, lo, hi
 
 
+def expectation_verdict(values, bound: float, lo: float, hi: float, trivial: float,
+                        alpha: float) -> tuple[Verdict, float, float]:
+    """The expectation rule for values in ``[lo, hi]``, with ``vacuous`` when ``bound >=
+    trivial``; returns (verdict, lower, upper) confidence bounds on the mean."""
+    _, lower, upper = mean_confidence_bounds(values, alpha, hi - lo, lower=lo)
+    if is_vacuous(bound, trivial):
+        return Verdict.VACUOUS, lower, upper
+    if upper <= bound:
+        return Verdict.HOLDS, lower, upper
+    if lower > bound:
+        return Verdict.VIOLATED, lower, upper
+    return Verdict.INCONCLUSIVE, lower, upper
+
+
+def frequency_rule(events: int, trials: int, bound: float, alpha: float) -> Verdict:
+    """For a claim ``P(event) <= bound``: ``violated`` if the Clopper-Pearson lower limit of the
+    event frequency exceeds the bound, ``holds`` if the upper limit is within it, else
+    ``inconclusive``."""
+    lo, hi = clopper_pearson(events, trials, alpha)
+    if lo > bound:
+        return Verdict.VIOLATED
+    if hi <= bound:
+        return Verdict.HOLDS
+    return Verdict.INCONCLUSIVE
+
+
+def aggregate(verdicts) -> Verdict:
+    """One verdict for several cells: ``violated`` if any cell is, ``vacuous`` if all are,
+    ``holds`` if every non-vacuous cell holds, ``inconclusive`` otherwise."""
+    vs = list(verdicts)
+    if Verdict.VIOLATED in vs:
+        return Verdict.VIOLATED
+    live = [v for v in vs if v is not Verdict.VACUOUS]
+    if not live:
+        return Verdict.VACUOUS
+    return Verdict.HOLDS if all(v is Verdict.HOLDS for v in live) else Verdict.INCONCLUSIVE
+
+
 def rate_rule(slope_lower: float, claimed: float) -> Verdict:
     """``inconsistent`` if the slope's lower confidence limit exceeds ``claimed + RATE_TOL``."""
     if np.isnan(slope_lower):

@@ -3,8 +3,6 @@ caught, and the unmutated subject must pass), loky/Dask determinism, counterexam
 interruption, the report files and the command line."""
 
 import json
-import math
-import os
 
 import numpy as np
 import pytest

@@ -14,7 +14,7 @@ from rlcert.mdp import TabularMDP, evaluate_policy, greedy, instances, kernels, 
 from ..exact import optimal_value, sup_distance
 from ..framework import Check, Outcome, Plot, register
 from ..statistics import loglog_slope
-from ..verdicts import Verdict, deterministic_rule, rate_rule
+from ..verdicts import deterministic_rule, rate_rule
 
 GAMMAS = (0.5, 0.9, 0.99)
 

@@ -1,0 +1,484 @@
+r"""Bandit learners, each a compiled interaction loop behind ``run(bandit, *, n_steps, seed)``.
+
+Every learner returns a :class:`~rlcert.estimators.RunResult` with ``unit = "steps"``:
+
+* ``regret[t]``: on a stochastic instance the pseudo-regret ``mu* - mu_{A_t}``; on an
+  adversarial table the increment of the regret against the best fixed arm in hindsight,
+  ``(max_a S_{t+1,a} - max_a S_{t,a}) - x_{t,A_t}`` with ``S_{n,a} = sum_{s<n} x_{s,a}``, so that
+  ``cumulative_regret[n - 1] = max_a S_{n,a} - sum_{t<n} x_{t,A_t}`` (the running sum);
+* ``returns[t]``: the reward observed; ``counts``: pulls per arm;
+* ``extras["actions"]``: the arm of every step; ``extras["spawn_key"]``: with ``seed``, the
+  :class:`numpy.random.SeedSequence` that reproduces the run,
+  ``SeedSequence(result.seed, spawn_key=result.extras["spawn_key"])``; plus what each learner
+  documents (the optimal arm's index for UCB1 and KL-UCB, the expected regret from the sampling
+  probabilities for EXP3).
+
+``seed`` is an int, a :class:`numpy.random.SeedSequence` (e.g. a child of
+``SeedSequence(seed).spawn(n_trials)``) or ``None`` (fresh entropy, recorded in the result). The
+same seed gives bit-identical results. Learners whose guarantees need rewards in ``[0, 1]``
+(UCB1, KL-UCB, Beta-Bernoulli Thompson sampling, EXP3) refuse a :class:`GaussianBandit`.
+
+Indexing: steps are 0-based in the arrays; ``t`` in the papers' formulas is stated per learner.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from rlcert.estimators.base import RunResult, cumulative
+
+from . import _kernels as K
+from .errors import BanditArgumentError
+from .instances import (KIND_GAUSSIAN, KIND_TABLE, AdversarialBandit, BernoulliBandit,
+                        GaussianBandit, StochasticBandit)
+
+Bandit = BernoulliBandit | GaussianBandit | AdversarialBandit
+
+
+# -- shared plumbing ---------------------------------------------------------------------------
+def check_bandit(bandit) -> Bandit:
+    """The instance, or :class:`BanditArgumentError` if it is not one of this package's."""
+    if not isinstance(bandit, (StochasticBandit, AdversarialBandit)):
+        raise BanditArgumentError(f"bandit must be a BernoulliBandit, GaussianBandit or "
+                                  f"AdversarialBandit, got {type(bandit).__name__}")
+    return bandit
+
+
+def check_steps(n_steps, bandit: Bandit) -> int:
+    """``n_steps`` as a positive int, at most the table's horizon for adversarial instances."""
+    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer, float)):
+        raise BanditArgumentError(f"n_steps = {n_steps!r} must be a positive integer")
+    if isinstance(n_steps, float) and not (math.isfinite(n_steps) and n_steps.is_integer()):
+        raise BanditArgumentError(f"n_steps = {n_steps!r} must be a positive integer")
+    if n_steps < 1:
+        raise BanditArgumentError(f"n_steps = {n_steps!r} must be a positive integer")
+    n_steps = int(n_steps)
+    if isinstance(bandit, AdversarialBandit) and n_steps > bandit.horizon:
+        raise BanditArgumentError(f"n_steps = {n_steps} exceeds the reward table's horizon "
+                                  f"{bandit.horizon}")
+    return n_steps
+
+
+def seed_sequence(seed) -> tuple[np.random.SeedSequence, Any, tuple]:
+    """``(SeedSequence, recorded seed, spawn_key)`` for an int, a SeedSequence or ``None``."""
+    if seed is None:
+        ss = np.random.SeedSequence()
+    elif isinstance(seed, np.random.SeedSequence):
+        ss = seed
+    elif isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise BanditArgumentError(f"seed = {seed} must be a non-negative integer")
+        ss = np.random.SeedSequence(int(seed))
+    else:
+        raise BanditArgumentError(f"seed = {seed!r} must be a non-negative int, a "
+                                  f"numpy.random.SeedSequence or None")
+    return ss, ss.entropy, tuple(ss.spawn_key)
+
+
+def _finite(name: str, value, lo: float | None = None, hi: float | None = None, *,
+            lo_open: bool = False, hi_open: bool = False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise BanditArgumentError(f"{name} = {value!r} must be a number") from None
+    ok = math.isfinite(v)
+    if ok and lo is not None:
+        ok = v > lo if lo_open else v >= lo
+    if ok and hi is not None:
+        ok = v < hi if hi_open else v <= hi
+    if not ok:
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        interval = ("(" if lo_open or lo is None else "[") + f"{lo_s}, {hi_s}" + \
+                   (")" if hi_open or hi is None else "]")
+        raise BanditArgumentError(f"{name} = {v!r} is not in {interval}")
+    return v
+
+
+class BanditLearner:
+    """Base class: validation, seeding and the :class:`RunResult` record around a kernel."""
+
+    name = "bandit learner"
+    #: whether the learner's guarantee assumes rewards in [0, 1] (refuses GaussianBandit)
+    unit_rewards = True
+    #: whether ``aux`` holds the index of the optimal arm (UCB-type learners)
+    tracks_index = False
+    #: whether ``aux`` holds the expected reward ``p_t . x_t`` (EXP3)
+    expected_from_probabilities = False
+
+    def params(self, n_steps: int | None = None, k: int | None = None) -> dict[str, Any]:
+        """Every parameter as run (``n_steps`` and the arm count ``k`` resolve horizon-dependent
+        tunings)."""
+        raise NotImplementedError
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux) -> None:
+        raise NotImplementedError
+
+    def check(self, bandit) -> Bandit:
+        """The instance, or :class:`BanditArgumentError` if the learner's assumptions exclude it."""
+        bandit = check_bandit(bandit)
+        if self.unit_rewards and bandit.kind == KIND_GAUSSIAN:
+            raise BanditArgumentError(f"{self.name} needs rewards in [0, 1]; {bandit!r} has "
+                                      f"unbounded Gaussian rewards")
+        return bandit
+
+    def _track(self, bandit: Bandit) -> int:
+        return bandit.best_arm if self.tracks_index and bandit.kind != KIND_TABLE else -1
+
+    def run(self, bandit: Bandit, *, n_steps: int, seed=None) -> RunResult:
+        """Play ``n_steps`` steps on ``bandit`` from ``seed``; see the module docstring."""
+        bandit = self.check(bandit)
+        n_steps = check_steps(n_steps, bandit)
+        ss, recorded, spawn_key = seed_sequence(seed)
+        rng = np.random.default_rng(ss)
+        actions = np.empty(n_steps, dtype=np.int64)
+        rewards = np.empty(n_steps)
+        aux = np.empty(n_steps)
+        self._call(bandit._env(), n_steps, self._track(bandit), rng, actions, rewards, aux)
+        return self._record(bandit, n_steps, recorded, spawn_key, actions, rewards, aux)
+
+    def _record(self, bandit, n_steps, seed, spawn_key, actions, rewards, aux) -> RunResult:
+        extras: dict[str, Any] = {"actions": actions, "spawn_key": spawn_key,
+                                  "instance": bandit.name}
+        if bandit.kind == KIND_TABLE:
+            best = bandit.best_cumulative[:n_steps]
+            regret = np.diff(best, prepend=0.0) - rewards
+            extras["best_cumulative"] = best
+        else:
+            regret = bandit.gaps[actions]
+        if self.tracks_index:
+            extras["best_arm_index"] = aux
+        if self.expected_from_probabilities:
+            extras["expected_reward"] = aux
+            if bandit.kind == KIND_TABLE:
+                extras["expected_cumulative_regret"] = best - np.cumsum(aux)
+            else:
+                extras["expected_cumulative_regret"] = np.cumsum(bandit.best_mean - aux)
+        return RunResult(algorithm=self.name, params=self.params(n_steps, bandit.k), seed=seed,
+                         unit="steps", regret=regret, cumulative_regret=cumulative(regret),
+                         returns=rewards, counts=np.bincount(actions, minlength=bandit.k),
+                         extras=extras)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+
+# -- UCB-type ----------------------------------------------------------------------------------
+class UCB1(BanditLearner):
+    r"""UCB1 of Auer, Cesa-Bianchi and Fischer (2002), Figure 1.
+
+    Play each machine once; then play the machine ``j`` that maximises
+
+    .. math::  \bar x_j + \sqrt{\frac{2 \ln n}{n_j}}
+
+    where ``n`` is the number of plays so far and ``n_j`` those of machine ``j`` (Figure 1's
+    loop). The width is the one-sided Hoeffding width at confidence ``n^{-4}``, computed as
+    ``hoeffding_width(n_j, 2 n^{-4})`` (two-sided at ``2 delta`` is one-sided at ``delta``): the
+    proof of Theorem 1 bounds ``P(X_bar*_s + c_{t,s} <= mu*) <= e^{-4 ln t} = t^{-4}`` for every
+    ``s``, the coverage property the tests measure. Ties go to the lowest-numbered arm, which
+    makes UCB1 deterministic given the rewards.
+
+    Theorem 1: for rewards in ``[0, 1]`` and every ``n``,
+    ``E[R_n] <= 8 sum_{i: mu_i < mu*} ln(n)/Delta_i + (1 + pi^2/3) sum_j Delta_j``
+    (card ``bandit.ucb1.upper``).
+
+    Parameters
+    ----------
+    bonus_scale : float
+        Multiplies the exploration term (1 = the paper's index). Any other value is a documented
+        deviation: ``bonus_scale = sqrt(alpha / 2)`` gives ``sqrt(alpha ln n / n_j)``, e.g. the
+        under-exploring mutant ``sqrt(0.1 ln n / n_j)`` at ``sqrt(0.05)``.
+
+    Extras
+    ------
+    ``best_arm_index[s]``: the optimal arm's index at step ``s`` (NaN for the first ``k`` steps
+    and on adversarial tables).
+    """
+
+    name = "UCB1"
+    tracks_index = True
+
+    def __init__(self, bonus_scale: float = 1.0) -> None:
+        self.bonus_scale = _finite("bonus_scale", bonus_scale, 0.0)
+
+    def params(self, n_steps=None, k=None):
+        return {"bonus_scale": self.bonus_scale}
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        K.index_policy(*env, n_steps, K.RULE_UCB1, self.bonus_scale, 0.0, track, rng,
+                       actions, rewards, aux)
+
+
+class KLUCB(BanditLearner):
+    r"""KL-UCB of Garivier and Cappé (2011), Algorithm 1, for rewards in ``[0, 1]``.
+
+    Play each arm once; then, after ``t`` plays, play
+
+    .. math::  \arg\max_a \max\{q \in [0, 1] : N_a(t)\, d(\hat\mu_a(t), q) \le \ln t + c \ln\ln t\}
+
+    with ``d`` the Bernoulli KL divergence (Algorithm 1's index). The index is
+    :func:`rlcert.bounds.indices.kl_upper_newton` (equal to
+    :func:`rlcert.bounds.concentration.kl_upper`) at ``level = (ln t + c ln ln t) / N_a(t)``; a
+    level ``<= 0`` (``t = 2`` with ``c >= 1.89``) gives the empirical mean. Ties go to the
+    lowest-numbered arm. Indices are evaluated lazily (the previous choice's first; another
+    arm's only when one kl evaluation shows it can reach the best so far), which saves time and
+    changes no choice.
+
+    Parameters
+    ----------
+    c : float
+        The exploration function's constant. Default 3, the value under which the paper's
+        regret theorem is proved (``E[N_a(n)] <= (1 + eps) ln n / d(mu_a, mu*) + O(ln ln n)``);
+        the paper's experiments use ``c = 0``, a documented practical choice.
+
+    Extras
+    ------
+    ``best_arm_index[s]`` as for :class:`UCB1`.
+    """
+
+    name = "KL-UCB"
+    tracks_index = True
+
+    def __init__(self, c: float = 3.0) -> None:
+        self.c = _finite("c", c, 0.0)
+
+    def params(self, n_steps=None, k=None):
+        return {"c": self.c}
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        K.index_policy(*env, n_steps, K.RULE_KLUCB, 1.0, self.c, track, rng,
+                       actions, rewards, aux)
+
+
+# -- Thompson sampling -------------------------------------------------------------------------
+class BernoulliThompsonSampling(BanditLearner):
+    r"""Thompson sampling with Beta priors (Agrawal and Goyal 2012, Algorithms 1 and 2).
+
+    Each step samples ``theta_i ~ Beta(alpha0_i + S_i, beta0_i + F_i)`` for every arm, with
+    ``S_i`` and ``F_i`` the successes and failures observed on arm ``i``, and plays
+    ``argmax_i theta_i``. A reward ``r in (0, 1)`` (an adversarial table with fractional entries)
+    counts as a Bernoulli(``r``) trial (Algorithm 2). With ``alpha0 = beta0 = 1`` (uniform prior)
+    it is asymptotically optimal on Bernoulli arms: ``E[N_a(n)] <= (1 + eps) ln n / kl(mu_a, mu*)
+    + O(1)`` (Kaufmann, Korda and Munos 2012, Theorem 1).
+
+    Parameters
+    ----------
+    alpha0, beta0 : float or array_like (k,)
+        Prior Beta parameters, ``> 0`` (default 1, 1).
+    """
+
+    name = "TS-Beta"
+
+    def __init__(self, alpha0=1.0, beta0=1.0) -> None:
+        self.alpha0 = self._prior("alpha0", alpha0)
+        self.beta0 = self._prior("beta0", beta0)
+
+    @staticmethod
+    def _prior(name, value) -> np.ndarray:
+        arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+        if arr.ndim != 1:
+            raise BanditArgumentError(f"{name} must be a number or a 1-D array, got shape "
+                                      f"{arr.shape}")
+        for i, v in enumerate(arr):
+            if not (math.isfinite(v) and v > 0):
+                raise BanditArgumentError(f"{name}[{i}] = {float(v)!r} must be a positive number")
+        return arr
+
+    def _priors(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        out = []
+        for name, arr in (("alpha0", self.alpha0), ("beta0", self.beta0)):
+            if arr.shape[0] == 1:
+                arr = np.full(k, arr[0])
+            elif arr.shape[0] != k:
+                raise BanditArgumentError(f"{name} has {arr.shape[0]} entries for a bandit "
+                                          f"with {k} arms")
+            out.append(np.ascontiguousarray(arr))
+        return out[0], out[1]
+
+    def check(self, bandit):
+        bandit = super().check(bandit)
+        self._priors(bandit.k)
+        return bandit
+
+    def params(self, n_steps=None, k=None):
+        return {"alpha0": self.alpha0.tolist() if self.alpha0.size > 1 else float(self.alpha0[0]),
+                "beta0": self.beta0.tolist() if self.beta0.size > 1 else float(self.beta0[0])}
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        a0, b0 = self._priors(env[1].shape[0])
+        K.thompson(*env, n_steps, K.RULE_TS_BETA, a0, b0, 1.0, rng, actions, rewards, aux)
+
+
+class GaussianThompsonSampling(BanditLearner):
+    r"""Thompson sampling with Gaussian priors (Agrawal and Goyal 2013, Algorithm 2).
+
+    Each step samples ``theta_i ~ N(mu_hat_i, sigma^2 / (k_i + 1))`` with ``k_i`` the plays of arm
+    ``i`` and ``mu_hat_i = (sum of its rewards) / (k_i + 1)``, and plays ``argmax_i theta_i``.
+    This is the exact posterior of arm ``i``'s mean under the prior ``N(0, sigma^2)`` and
+    ``N(mu_i, sigma^2)`` rewards; the paper's algorithm is ``sigma = 1``, analysed for rewards in
+    ``[0, 1]``. Works on every instance.
+
+    Parameters
+    ----------
+    sigma : float
+        Prior and noise scale, ``> 0`` (default 1, the paper's).
+    """
+
+    name = "TS-Gaussian"
+    unit_rewards = False
+
+    def __init__(self, sigma: float = 1.0) -> None:
+        self.sigma = _finite("sigma", sigma, 0.0, lo_open=True)
+
+    def params(self, n_steps=None, k=None):
+        return {"sigma": self.sigma}
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        one = np.ones(env[1].shape[0])
+        K.thompson(*env, n_steps, K.RULE_TS_GAUSSIAN, one, one, self.sigma, rng,
+                   actions, rewards, aux)
+
+
+# -- EXP3 --------------------------------------------------------------------------------------
+class EXP3(BanditLearner):
+    r"""EXP3 for adversarial bandits with rewards in ``[0, 1]``.
+
+    ``tuning="auer2002"`` (default): Auer, Cesa-Bianchi, Freund and Schapire (2002), Section 3,
+    algorithm Exp3: ``w_i(1) = 1``;
+
+    .. math::  p_i(t) = (1-\gamma)\frac{w_i(t)}{\sum_j w_j(t)} + \frac{\gamma}{K},\qquad
+               \hat x_j(t) = \frac{x_j(t)}{p_j(t)} 1\{j = i_t\},\qquad
+               w_j(t+1) = w_j(t) \exp(\gamma \hat x_j(t) / K),
+
+    with Corollary 3.2's ``gamma = min{1, sqrt(K ln K / ((e - 1) g))}`` for ``g >= G_max``;
+    rewards in ``[0, 1]`` give ``G_max <= n``, so ``g = horizon``. Corollary 3.2 then bounds
+    ``G_max - E[G_Exp3] <= 2 sqrt(e - 1) sqrt(g K ln K)`` (card ``bandit.exp3_auer2002.upper``,
+    order only).
+
+    ``tuning="lattimore-szepesvari"``: Lattimore and Szepesvári (2020), Algorithm 9, line 4
+    (Eq. 11.7) and line 6 (the loss-based estimator of Eq. 11.6):
+
+    .. math::  P_{ti} = \frac{\exp(\eta \hat S_{t-1,i})}{\sum_j \exp(\eta \hat S_{t-1,j})},\qquad
+               \hat S_{ti} = \hat S_{t-1,i} + 1 - \frac{1\{A_t = i\}(1 - X_t)}{P_{ti}},
+
+    with ``eta = sqrt(2 log k / (n k))``: Theorem 11.2, ``R_n <= sqrt(2 n k log k)`` (card
+    ``bandit.exp3.upper``).
+
+    Both bounds hold at the horizon the rate was tuned for, not at every ``n`` before it.
+
+    Parameters
+    ----------
+    tuning : {"auer2002", "lattimore-szepesvari"}
+    horizon : int, optional
+        The ``n`` (or ``g``) the rate is tuned for; default: the run's ``n_steps``.
+
+    Extras
+    ------
+    ``expected_reward[s] = p_s . x_s`` (the table's row, or the arm means on a stochastic
+    instance): the expected reward of step ``s`` given the past. ``expected_cumulative_regret``:
+    ``max_a S_{n,a} - sum_{s<n} p_s . x_s`` on a table (its mean over runs is the expected regret
+    against the best arm of that table), ``sum_{s<n} (mu* - p_s . mu)`` on a stochastic instance.
+    """
+
+    name = "EXP3"
+    expected_from_probabilities = True
+    TUNINGS = ("auer2002", "lattimore-szepesvari")
+
+    def __init__(self, tuning: str = "auer2002", horizon: int | None = None) -> None:
+        if tuning not in self.TUNINGS:
+            raise BanditArgumentError(f"tuning = {tuning!r} is not one of {self.TUNINGS}")
+        self.tuning = tuning
+        if horizon is not None:
+            if isinstance(horizon, (bool, np.bool_)) or not isinstance(horizon, (int, np.integer)) \
+                    or horizon < 1:
+                raise BanditArgumentError(f"horizon = {horizon!r} must be a positive integer")
+            horizon = int(horizon)
+        self.horizon = horizon
+
+    def rate(self, k: int, n_steps: int) -> float:
+        """``gamma`` (Auer et al.) or ``eta`` (Lattimore-Szepesvári) for ``k`` arms."""
+        g = float(self.horizon if self.horizon is not None else n_steps)
+        if self.tuning == "auer2002":
+            return min(1.0, math.sqrt(k * math.log(k) / ((math.e - 1.0) * g)))
+        return math.sqrt(2.0 * math.log(k) / (g * k))
+
+    def params(self, n_steps=None, k=None):
+        out: dict[str, Any] = {"tuning": self.tuning, "horizon": self.horizon}
+        if n_steps is not None and self.horizon is None:
+            out["horizon"] = int(n_steps)
+        if n_steps is not None and k is not None:
+            out["gamma" if self.tuning == "auer2002" else "eta"] = self.rate(k, n_steps)
+        return out
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        k = env[1].shape[0]
+        rule = K.RULE_EXP3_AUER if self.tuning == "auer2002" else K.RULE_EXP3_LS
+        K.exp3(*env, n_steps, rule, self.rate(k, n_steps), rng, actions, rewards, aux)
+
+
+# -- epsilon-greedy ----------------------------------------------------------------------------
+class EpsilonGreedy(BanditLearner):
+    r"""epsilon-greedy with a fixed ``epsilon`` (Sutton and Barto 2018, Section 2.2).
+
+    Each step: with probability ``epsilon`` a uniformly random arm, otherwise the arm with the
+    largest empirical mean (arms never played count as ``+inf``; ties to the lowest-numbered
+    arm). A fixed ``epsilon > 0`` has linear regret ``~ epsilon n (mean gap)``.
+
+    Parameters
+    ----------
+    epsilon : float in [0, 1]
+    """
+
+    name = "epsilon-greedy"
+    unit_rewards = False
+
+    def __init__(self, epsilon: float = 0.1) -> None:
+        self.epsilon = _finite("epsilon", epsilon, 0.0, 1.0)
+
+    def params(self, n_steps=None, k=None):
+        return {"epsilon": self.epsilon}
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        K.epsilon_greedy(*env, n_steps, K.RULE_EPS_FIXED, self.epsilon, 0.0, 1.0, rng,
+                         actions, rewards, aux)
+
+
+class DecayingEpsilonGreedy(BanditLearner):
+    r"""epsilon_n-GREEDY of Auer, Cesa-Bianchi and Fischer (2002), Figure 3.
+
+    At play ``n = 1, 2, ...``: ``epsilon_n = min{1, c K / (d^2 n)}``; with probability
+    ``1 - epsilon_n`` play the arm with the highest current average reward, otherwise a random
+    arm (arms never played count as ``+inf``; ties to the lowest-numbered arm). Theorem 3 bounds
+    the probability of a suboptimal play after ``n >= c K / d`` plays when
+    ``0 < d <= min_i Delta_i``; for ``c > 5`` the bound is ``c / (d^2 n) + o(1/n)``, hence
+    logarithmic regret.
+
+    Parameters
+    ----------
+    c : float > 0
+    d : float in (0, 1]
+        A lower bound on the smallest positive gap.
+    """
+
+    name = "epsilon_n-greedy"
+    unit_rewards = False
+
+    def __init__(self, c: float, d: float) -> None:
+        self.c = _finite("c", c, 0.0, lo_open=True)
+        self.d = _finite("d", d, 0.0, 1.0, lo_open=True)
+
+    def epsilon(self, k: int, n) -> np.ndarray | float:
+        """``epsilon_n = min(1, c k / (d^2 n))`` at play ``n`` (1-based)."""
+        out = np.minimum(1.0, self.c * k / (self.d ** 2 * np.asarray(n, dtype=np.float64)))
+        return float(out) if out.ndim == 0 else out
+
+    def params(self, n_steps=None, k=None):
+        return {"c": self.c, "d": self.d}
+
+    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+        K.epsilon_greedy(*env, n_steps, K.RULE_EPS_DECAYING, 0.0, self.c, self.d, rng,
+                         actions, rewards, aux)

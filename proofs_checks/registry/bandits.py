@@ -1,0 +1,264 @@
+"""Bandit checks: UCB1's expected regret at every n (Theorem 1), EXP3 at the horizon its rate was
+tuned for, EXP3 against UCB1 on a table that traps index policies, UCB1's index coverage (the
+property its proof rests on), and the Lai-Robbins ratio of KL-UCB and Thompson sampling
+(reported, never judged: the bound is asymptotic). Each trial is one independent run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rlcert.bounds import evaluate
+from rlcert.estimators.bandits import (EXP3, KLUCB, UCB1, AdversarialBandit, BernoulliBandit,
+                                       BernoulliThompsonSampling, switching, ucb_trap)
+
+from ..framework import Check, Outcome, Plot, register
+from ..statistics import bootstrap_slope, clopper_pearson, clt_interval
+from ..verdicts import (Verdict, aggregate, expectation_verdict, frequency_rule, rate_rule)
+
+UCB1_GRID = (100, 200, 500, 1000, 2000, 5000, 10 ** 4, 2 * 10 ** 4, 5 * 10 ** 4, 10 ** 5)
+UCB1_INSTANCES = ((0.9, 0.8), (0.6, 0.59, 0.5, 0.1), (0.5, 0.4, 0.3, 0.2, 0.1))
+
+
+def _at(curve: np.ndarray, grid) -> list[float]:
+    return [float(curve[n - 1]) for n in grid]
+
+
+# -- UCB1: expected regret at every n of the grid ----------------------------------------------------
+def trial_ucb1_regret(params, learner, seed, index) -> dict:
+    out = []
+    children = seed.spawn(len(params["instances"]))
+    for child, means in zip(children, params["instances"]):
+        r = learner.run(BernoulliBandit(list(means)), n_steps=params["grid"][-1], seed=child)
+        out.append(_at(r.cumulative_regret, params["grid"]))
+    return {"regret": out}
+
+
+def judge_ucb1_regret(check: Check, trials: list[dict]) -> Outcome:
+    grid = np.array(check.params["grid"])
+    regret = np.array([t["regret"] for t in trials])  # trials x instances x grid
+    bandits = [BernoulliBandit(list(m)) for m in check.params["instances"]]
+    bounds = [evaluate("bandit.ucb1.upper", n=grid, **b.card_params("bandit.ucb1.upper"))
+              for b in bandits]
+    trivial = [b.trivial_regret(grid) for b in bandits]
+    cells = sum(int(np.sum(bd < tr)) for bd, tr in zip(bounds, trivial))
+    verdicts, ratios, plots = [], [], []
+    for i, b in enumerate(bandits):
+        for j, n in enumerate(grid):
+            v, lo, hi = expectation_verdict(regret[:, i, j], bounds[i][j], 0.0, trivial[i][j],
+                                            trivial[i][j], check.alpha / max(cells, 1))
+            verdicts.append(v)
+            ratios.append((b.name, int(n), float(regret[:, i, j].mean() / bounds[i][j]), str(v)))
+        plots.append(Plot("curves", f"UCB1 on {b.name}: regret vs Theorem 1", x=grid,
+                          curves=regret[:, i, :], bound=bounds[i], xlabel="n",
+                          ylabel="pseudo-regret"))
+    status = aggregate(verdicts)
+    counts = {str(v): verdicts.count(v) for v in set(verdicts)}
+    decided = [r for r in ratios if r[3] != "vacuous"]
+    details = (f"{len(verdicts)} cells (instance, n), {cells} non-vacuous, judged at level "
+               f"{check.alpha}/{cells} each (Bonferroni): {counts}; mean/bound in the non-vacuous "
+               f"cells {min(r[2] for r in decided):.3f}-{max(r[2] for r in decided):.3f}"
+               if decided else f"all {len(verdicts)} cells vacuous")
+    return Outcome(status, details, numbers={"cells": ratios}, plots=tuple(plots))
+
+
+register(Check(
+    check_id="bandits.ucb1.expected_regret", card_id="bandit.ucb1.upper",
+    title="UCB1's mean regret against Auer et al.'s Theorem 1 at every n",
+    guarantee="expectation", measured="cumulative pseudo-regret at n on a grid to 1e5",
+    instances="Bernoulli (0.9, 0.8), (0.6, 0.59, 0.5, 0.1), (0.5, 0.4, 0.3, 0.2, 0.1)",
+    trial=trial_ucb1_regret, judge=judge_ucb1_regret, default_subject=UCB1,
+    subject_kind="bandit learner (estimator protocol, n_steps)", n_trials=1000,
+    n_trials_quick=1000, quick=True,
+    params={"grid": UCB1_GRID, "instances": UCB1_INSTANCES}))
+
+
+# -- EXP3 at the tuned horizon -------------------------------------------------------------------------
+EXP3_GRID = (1000, 3000, 10000)
+
+
+def exp3_tables(horizon: int) -> list[AdversarialBandit]:
+    return [ucb_trap(horizon, k=2), switching(horizon, k=4, period=500, seed=3),
+            AdversarialBandit.sampled(BernoulliBandit([0.55] + [0.5] * 9), horizon, seed=4),
+            AdversarialBandit.sampled(BernoulliBandit([0.9] + [0.1] * 9), horizon, seed=5)]
+
+
+def trial_exp3(params, learner, seed, index) -> dict:
+    tables = exp3_tables(max(params["grid"]))
+    out = []
+    children = seed.spawn(len(tables) * len(params["grid"]))
+    for i, table in enumerate(tables):
+        row = []
+        for j, g in enumerate(params["grid"]):
+            r = learner.run(table, n_steps=g, seed=children[i * len(params["grid"]) + j])
+            curve = r.extras.get("expected_cumulative_regret", r.cumulative_regret)
+            row.append(float(curve[g - 1]))
+        out.append(row)
+    return {"regret": out}
+
+
+def judge_exp3(check: Check, trials: list[dict]) -> Outcome:
+    grid = check.params["grid"]
+    regret = np.array([t["regret"] for t in trials])
+    tables = exp3_tables(max(grid))
+    cells = len(tables) * len(grid)
+    verdicts, rows = [], []
+    for i, table in enumerate(tables):
+        for j, g in enumerate(grid):
+            best = table.best_cumulative[g - 1]
+            lo = best - table.rewards[:g].max(axis=1).sum()
+            hi = table.trivial_regret(g)
+            bound = evaluate("bandit.exp3.upper", n=g, k=table.k)
+            v, _, _ = expectation_verdict(regret[:, i, j], bound, lo, hi, hi,
+                                          check.alpha / cells)
+            verdicts.append(v)
+            rows.append((table.name[:30], g, float(regret[:, i, j].mean() / bound), str(v)))
+    counts = {str(v): verdicts.count(v) for v in set(verdicts)}
+    return Outcome(aggregate(verdicts),
+                   f"{cells} cells (table, g), one run tuned for each g, level {check.alpha}/"
+                   f"{cells} each: {counts}; mean/bound {min(r[2] for r in rows):.3f}-"
+                   f"{max(r[2] for r in rows):.3f}", numbers={"cells": rows})
+
+
+register(Check(
+    check_id="bandits.exp3.tuned_horizon", card_id="bandit.exp3.upper",
+    title="EXP3 (Lattimore-Szepesvari tuning) at the horizon its rate was tuned for",
+    guarantee="expectation",
+    measured="expected regret max_a S_{g,a} - sum_t p_t . x_t at n = g",
+    instances="ucb_trap, a switching table, two sampled Bernoulli tables (small and large gaps); "
+              "g in 1e3, 3e3, 1e4",
+    trial=trial_exp3, judge=judge_exp3,
+    default_subject=lambda: EXP3("lattimore-szepesvari"),
+    subject_kind="bandit learner tuned for n_steps", n_trials=1000, n_trials_quick=300,
+    quick=False, params={"grid": EXP3_GRID}))
+
+
+# -- EXP3 against UCB1 on the trap ----------------------------------------------------------------------
+TRAP_GRID = (1000, 3000, 10000, 30000)
+
+
+def trial_trap(params, learner, seed, index) -> dict:
+    trap = ucb_trap(max(params["grid"]), k=2)
+    children = seed.spawn(len(params["grid"]))
+    out = []
+    for j, g in enumerate(params["grid"]):
+        r = learner.run(trap, n_steps=g, seed=children[j])
+        curve = r.extras.get("expected_cumulative_regret", r.cumulative_regret)
+        out.append(float(curve[g - 1]))
+    return {"regret": out}
+
+
+def judge_trap(check: Check, trials: list[dict]) -> Outcome:
+    x = np.array(check.params["grid"], dtype=float)
+    curves = np.array([t["regret"] for t in trials])
+    slope, lo, hi = bootstrap_slope(x, curves, check.alpha)
+    trap = ucb_trap(int(x[-1]), k=2)
+    ucb = UCB1().run(trap, n_steps=int(x[-1]), seed=0).cumulative_regret
+    ucb_slope = float(np.polyfit(np.log(x), np.log([ucb[int(n) - 1] for n in x]), 1)[0])
+    return Outcome(rate_rule(lo, 0.5),
+                   f"regret slope {slope:.3f} (bootstrap [{lo:.3f}, {hi:.3f}]) on the trap, one "
+                   f"run tuned for each n; UCB1's slope there is {ucb_slope:.3f} (its regret is "
+                   f"n - floor(n/2))", slope=slope, slope_ci=(lo, hi),
+                   secondary={"UCB1 on the trap": rate_rule(ucb_slope, 0.5)},
+                   plots=(Plot("curves", "EXP3 on ucb_trap", x=x, curves=curves,
+                               bound=np.array([ucb[int(n) - 1] for n in x]), xlabel="n",
+                               ylabel="regret (dashed: UCB1)"),))
+
+
+register(Check(
+    check_id="bandits.exp3.trap", card_id="bandit.exp3.upper",
+    title="EXP3 stays sublinear on the table where UCB1's regret is linear",
+    guarantee="rate", measured="regret at n with EXP3 tuned for n",
+    instances="ucb_trap(k=2), n in 1e3, 3e3, 1e4, 3e4", trial=trial_trap, judge=judge_trap,
+    default_subject=lambda: EXP3("lattimore-szepesvari"),
+    subject_kind="bandit learner tuned for n_steps", n_trials=300, n_trials_quick=100,
+    quick=True, params={"grid": TRAP_GRID}))
+
+
+# -- UCB1's index coverage ------------------------------------------------------------------------------
+def trial_coverage(params, learner, seed, index) -> dict:
+    b = BernoulliBandit(list(params["means"]))
+    r = learner.run(b, n_steps=params["steps"], seed=seed)
+    idx = r.extras["best_arm_index"]
+    return {"failed_at": np.flatnonzero(idx <= b.best_mean).tolist()}
+
+
+def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
+    steps, k = check.params["steps"], len(check.params["means"])
+    fails = np.zeros(steps, dtype=np.int64)
+    for t in trials:
+        np.add.at(fails, np.asarray(t["failed_at"], dtype=np.int64), 1)
+    ts = np.arange(k, steps)
+    level = check.alpha / ts.size
+    n = len(trials)
+    verdicts = [frequency_rule(int(fails[t]), n, float(t) ** -4.0, level) for t in ts]
+    # where t^-4 is below the upper limit that even zero failures leave, holding cannot be
+    # shown with n runs: those t can only reveal a violation and are left out of 'holds'
+    testable = ts.astype(float) ** -4.0 >= clopper_pearson(0, n, level)[1]
+    status = aggregate(verdicts)
+    if status is Verdict.INCONCLUSIVE and all(
+            v is Verdict.HOLDS for v, ok in zip(verdicts, testable) if ok) and testable.any():
+        status = Verdict.HOLDS
+    counts = {str(v): verdicts.count(v) for v in set(verdicts)}
+    rates = fails / n
+    return Outcome(status,
+                   f"P(index of the optimal arm at step t <= mu*) against t^-4 for t = {k}.."
+                   f"{steps - 1} ({n} runs, Clopper-Pearson at level {check.alpha}/{ts.size}): "
+                   f"{counts}; t <= {int(ts[testable].max()) if testable.any() else '-'} can "
+                   f"show 'holds' with {n} runs, larger t only a violation; largest failure "
+                   f"rate {rates[k:].max():.4f}",
+                   numbers={"failures": fails.tolist()},
+                   plots=(Plot("curves", "index failures per t", x=ts + 1.0,
+                               curves=np.maximum(rates[k:], 1e-12)[None, :],
+                               bound=(ts + 1.0) ** -4.0, xlabel="t",
+                               ylabel="failure frequency"),))
+
+
+register(Check(
+    check_id="bandits.ucb1.index_coverage", card_id="bandit.ucb1.upper",
+    title="UCB1's index covers mu* with probability >= 1 - t^-4 (the property its proof uses)",
+    guarantee="high_probability", measured="whether the optimal arm's index is <= mu* at step t",
+    instances="Bernoulli (0.5, 0.45), 1000 steps", trial=trial_coverage, judge=judge_coverage,
+    default_subject=UCB1, subject_kind="UCB-type bandit learner recording its indices",
+    n_trials=30000, n_trials_quick=3000, quick=True,
+    params={"means": (0.5, 0.45), "steps": 1000}))
+
+
+# -- Lai-Robbins ratio (reported) -----------------------------------------------------------------------
+LR_GRID = (100, 1000, 10 ** 4, 10 ** 5)
+
+
+def trial_lai_robbins(params, learner, seed, index) -> dict:
+    b = BernoulliBandit(list(params["means"]))
+    r = learner.run(b, n_steps=params["grid"][-1], seed=seed)
+    actions = r.extras["actions"]
+    out = []
+    for n in params["grid"]:
+        out.append(np.bincount(actions[:n], minlength=b.k).tolist())
+    return {"counts": out}
+
+
+def judge_lai_robbins(check: Check, trials: list[dict]) -> Outcome:
+    b = BernoulliBandit(list(check.params["means"]))
+    grid = np.array(check.params["grid"], dtype=float)
+    counts = np.array([t["counts"] for t in trials], dtype=float)  # trials x grid x arms
+    rows = []
+    for a in np.flatnonzero(b.suboptimal):
+        scale = np.log(grid) / b.kl[a]
+        for j, n in enumerate(grid):
+            mean, lo, hi = clt_interval(counts[:, j, a])
+            rows.append((int(a), int(n), mean / scale[j], lo / scale[j], hi / scale[j]))
+    trend = ", ".join(f"n={r[1]}: {r[2]:.2f} [{r[3]:.2f}, {r[4]:.2f}]" for r in rows)
+    return Outcome(Verdict.REPORTED, f"E[N_a(n)] / (ln n / kl(mu_a, mu*)): {trend} (Lai-Robbins "
+                   f"is asymptotic: no direction and no pass/fail claimed)",
+                   numbers={"ratios": rows})
+
+
+for name, subject in (("klucb", KLUCB), ("thompson", BernoulliThompsonSampling)):
+    register(Check(
+        check_id=f"bandits.{name}.lai_robbins_ratio", card_id="bandit.lai_robbins.lower",
+        title=f"{name}: pulls of the suboptimal arm against the Lai-Robbins constant",
+        guarantee="report", measured="E[N_a(n)] / (ln n / kl(mu_a, mu*)) with a 95% interval",
+        instances="Bernoulli (0.5, 0.4), n = 1e2 .. 1e5", trial=trial_lai_robbins,
+        judge=judge_lai_robbins, default_subject=subject,
+        subject_kind="bandit learner (estimator protocol)", n_trials=200, n_trials_quick=50,
+        quick=False, params={"means": (0.5, 0.4), "grid": LR_GRID}))
