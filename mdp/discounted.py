@@ -130,70 +130,58 @@ def certify(m: TabularMDP, V: np.ndarray, *, method: str, status: str, iteration
                        status=status, tol=tol, gamma=g, info=dict(info or {}))
 
 
-def _stop_status(bound: float, tol: float, floor: float) -> str | None:
-    if bound <= tol:
-        return "converged"
-    if bound <= floor:
-        return "floor"
-    return None
+class _StopRule:
+    """The stopping rule shared by the iterative methods: the certificate reaches ``tol``
+    (``"converged"``), or the floating-point floor (``"floor"``), or it has not improved for
+    ``_STAGNATION_SWEEPS`` iterations while within a thousand times the floor (``"floor"``:
+    rounding dominates). Call it with each iteration's bound; it returns the status or None."""
+
+    def __init__(self, tol: float, r_norm: float, gamma: float):
+        self.tol, self.r_norm, self.gamma = tol, r_norm, gamma
+        self.best, self.since_best = math.inf, 0
+
+    def __call__(self, bound: float, v_norm: float) -> str | None:
+        floor = floating_floor(self.r_norm, v_norm, self.gamma)
+        if bound <= self.tol:
+            return "converged"
+        if bound <= floor:
+            return "floor"
+        if bound < self.best:
+            self.best, self.since_best = bound, 0
+            return None
+        self.since_best += 1
+        if self.since_best >= _STAGNATION_SWEEPS and bound < 1e3 * floor:
+            return "floor"
+        return None
 
 
-def _value_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict) -> SolveResult:
+def _sweeping_solver(m: TabularMDP, tol: float, max_iter: int, info: dict, method: str) -> SolveResult:
+    """Value iteration (``"vi"``, Jacobi sweeps) or Gauss-Seidel (``"gs"``, in place) from
+    ``V_0 = 0``, stopped by ``gamma/(1-gamma) ||V_k - V_{k-1}||`` (both sweeps are
+    ``gamma``-contractions with fixed point ``V*``)."""
     g, S, A = m.gamma, m.n_states, m.n_actions
     T, R = m.operand, m._R
-    r_norm = _norm(R)
+    stop = _StopRule(tol, _norm(R), g)
     V = np.zeros(S)
     V_new = np.empty(S)
     Q = np.empty((S, A))
     greedy = np.empty(S, dtype=np.int64)
-    best, since_best, status, bound, k = math.inf, 0, "max_iter", math.inf, 0
+    status, bound, k = "max_iter", math.inf, 0
     for k in range(1, max_iter + 1):
-        kernels.bellman_backup(T, 0, R, g, V, Q, V_new, greedy)
-        diff = _norm(V_new - V)
-        V, V_new = V_new, V
+        if method == "vi":
+            kernels.bellman_backup(T, 0, R, g, V, Q, V_new, greedy)
+            diff = _norm(V_new - V)
+            V, V_new = V_new, V
+        else:
+            diff = kernels.gauss_seidel_sweep(T, R, g, V, greedy)
         bound = g / (1.0 - g) * diff if g > 0 else 0.0
-        floor = floating_floor(r_norm, _norm(V), g)
-        status = _stop_status(bound, tol, floor)
-        if status:
+        done = stop(bound, _norm(V))
+        if done:
+            status = done
             break
-        if bound < best:
-            best, since_best = bound, 0
-        else:
-            since_best += 1
-            if since_best >= _STAGNATION_SWEEPS and bound < 1e3 * floor:
-                status = "floor"
-                break
-        status = "max_iter"
-    info["floor"] = floating_floor(r_norm, _norm(V), g)
-    return certify(m, V, method="vi", status=status, iterations=k, tol=tol, method_bound=bound,
-                   info=info)
-
-
-def _gauss_seidel(m: TabularMDP, tol: float, max_iter: int, info: dict) -> SolveResult:
-    g, S = m.gamma, m.n_states
-    T, R = m.operand, m._R
-    r_norm = _norm(R)
-    V = np.zeros(S)
-    greedy = np.empty(S, dtype=np.int64)
-    best, since_best, status, bound, k = math.inf, 0, "max_iter", math.inf, 0
-    for k in range(1, max_iter + 1):
-        delta = kernels.gauss_seidel_sweep(T, R, g, V, greedy)
-        bound = g / (1.0 - g) * delta if g > 0 else 0.0
-        floor = floating_floor(r_norm, _norm(V), g)
-        status = _stop_status(bound, tol, floor)
-        if status:
-            break
-        if bound < best:
-            best, since_best = bound, 0
-        else:
-            since_best += 1
-            if since_best >= _STAGNATION_SWEEPS and bound < 1e3 * floor:
-                status = "floor"
-                break
-        status = "max_iter"
-    info["floor"] = floating_floor(r_norm, _norm(V), g)
-    return certify(m, V, method="gs", status=status, iterations=k, tol=tol, method_bound=bound,
-                   info=info)
+    info["floor"] = floating_floor(_norm(R), _norm(V), g)
+    return certify(m, V, method=method, status=status, iterations=k, tol=tol,
+                   method_bound=bound, info=info)
 
 
 def _policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
@@ -261,23 +249,14 @@ def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: d
     scratch = np.empty(S)
     q_scratch = np.empty((S, 1))
     g_scratch = np.empty(S, dtype=np.int64)
+    stop = _StopRule(tol, r_norm, g)
     status, k = "max_iter", 0
-    best, since_best = math.inf, 0
     for k in range(1, max_iter + 1):
         kernels.bellman_backup(T, 0, R, g, V, Q, TV, greedy)
-        bound = _norm(TV - V) / (1.0 - g)
-        floor = floating_floor(r_norm, _norm(V), g)
-        status = _stop_status(bound, tol, floor)
-        if status:
+        done = stop(_norm(TV - V) / (1.0 - g), _norm(V))
+        if done:
+            status = done
             break
-        if bound < best:
-            best, since_best = bound, 0
-        else:
-            since_best += 1
-            if since_best >= _STAGNATION_SWEEPS and bound < 1e3 * floor:
-                status = "floor"
-                break
-        status = "max_iter"
         # partial evaluation on the compacted chain P_pi (one row per state), with the
         # optimality kernel at A = 1: T_pi V = r_pi + gamma P_pi V
         chain, r_pi = _policy_chain(m, greedy)
@@ -341,7 +320,7 @@ def solve_discounted(m: TabularMDP, method: str = "auto", tol: float = 1e-8,
         info["auto"] = "pi"
     if method in ("vi", "gs"):
         n = default_max_sweeps(m_used, tol) if max_iter is None else max_iter
-        res = (_value_iteration if method == "vi" else _gauss_seidel)(m_used, tol, n, info)
+        res = _sweeping_solver(m_used, tol, n, info, method)
     elif method == "pi":
         res = _policy_iteration(m_used, tol, 10_000 if max_iter is None else max_iter, info,
                                 evaluation, initial_policy, trace)

@@ -81,7 +81,63 @@ def _expected_reward(R, S: int, A: int, rows, name: str = "R") -> np.ndarray:
     raise InvalidMDPError(f"{name} must have shape ({S}, {A}) or ({S}, {A}, {S}), got {arr.shape}")
 
 
-class TabularMDP:
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    v = arr.view()
+    v.flags.writeable = False
+    return v
+
+
+class _RowModel:
+    """What both model classes share: transitions stored as rows ``s*A + a`` (plus a stage
+    offset) of a dense or CSR matrix, and an initial distribution."""
+
+    _rows: np.ndarray | sp.csr_matrix
+    _S: int
+    _A: int
+    _initial: np.ndarray
+    _operand_cache = None
+
+    @property
+    def n_states(self) -> int:
+        """Number of states ``S``."""
+        return self._S
+
+    @property
+    def n_actions(self) -> int:
+        """Number of actions ``A`` (the same in every state)."""
+        return self._A
+
+    @property
+    def initial(self) -> np.ndarray:
+        """Initial distribution over states, shape ``(S,)`` (a copy)."""
+        return self._initial.copy()
+
+    @property
+    def is_sparse(self) -> bool:
+        """True when transitions are stored in CSR form."""
+        return sp.issparse(self._rows)
+
+    @property
+    def rows(self):
+        """Transitions as rows (dense array or CSR): row ``offset + s*A + a``."""
+        return self._rows
+
+    @property
+    def max_row_nnz(self) -> int:
+        """Largest number of stored entries in one row ``P[s, a, :]``."""
+        if self.is_sparse:
+            return int(np.diff(self._rows.indptr).max())
+        return self._S
+
+    @property
+    def operand(self):
+        """The transition operand of :mod:`rlcert.mdp.kernels` (dense rows or a CSR tuple)."""
+        if self._operand_cache is None:
+            self._operand_cache = tr.csr_operand(self._rows) if self.is_sparse else self._rows
+        return self._operand_cache
+
+
+class TabularMDP(_RowModel):
     r"""A finite MDP ``(S, A, P, R, gamma, initial)``.
 
     Parameters
@@ -171,45 +227,21 @@ class TabularMDP:
 
     # -- properties ----------------------------------------------------------------------------
     @property
-    def n_states(self) -> int:
-        """Number of states ``S``."""
-        return self._S
-
-    @property
-    def n_actions(self) -> int:
-        """Number of actions ``A`` (the same in every state)."""
-        return self._A
-
-    @property
     def gamma(self) -> float | None:
         """Discount factor, or ``None`` for a model without discount."""
         return self._gamma
 
     @property
-    def initial(self) -> np.ndarray:
-        """Initial distribution over states, shape ``(S,)`` (a copy)."""
-        return self._initial.copy()
-
-    @property
     def R(self) -> np.ndarray:
         """Expected rewards ``r(s, a)``, shape ``(S, A)`` (read-only view)."""
-        v = self._R.view()
-        v.flags.writeable = False
-        return v
+        return _readonly(self._R)
 
     @property
     def P(self):
         """Transitions: a read-only ``(S, A, S)`` view (dense) or the ``(S*A, S)`` CSR matrix."""
         if self.is_sparse:
             return self._rows
-        v = self._rows.reshape(self._S, self._A, self._S)
-        v.flags.writeable = False
-        return v
-
-    @property
-    def is_sparse(self) -> bool:
-        """True when transitions are stored in CSR form."""
-        return sp.issparse(self._rows)
+        return _readonly(self._rows.reshape(self._S, self._A, self._S))
 
     @property
     def nnz(self) -> int:
@@ -220,30 +252,11 @@ class TabularMDP:
             self._nnz_cache = int(kernels.dense_row_nnz(self._rows).sum())
         return self._nnz_cache
 
-    @property
-    def max_row_nnz(self) -> int:
-        """Largest number of stored entries in one row ``P[s, a, :]``."""
-        if self.is_sparse:
-            return int(np.diff(self._rows.indptr).max())
-        return self._S
-
     def dense_P(self) -> np.ndarray:
         """``P`` as a new dense ``(S, A, S)`` array."""
         if self.is_sparse:
             return self._rows.toarray().reshape(self._S, self._A, self._S)
         return self._rows.reshape(self._S, self._A, self._S).copy()
-
-    @property
-    def operand(self):
-        """The transition operand of :mod:`rlcert.mdp.kernels` (dense rows or a CSR tuple)."""
-        if self._operand_cache is None:
-            self._operand_cache = tr.csr_operand(self._rows) if self.is_sparse else self._rows
-        return self._operand_cache
-
-    @property
-    def rows(self):
-        """Transitions as an ``(S*A, S)`` matrix (dense array or CSR), row ``s*A + a``."""
-        return self._rows
 
     # -- policies ------------------------------------------------------------------------------
     def policy_matrix(self, pi) -> np.ndarray | sp.csr_matrix:
@@ -288,7 +301,7 @@ class TabularMDP:
                 f"r in [{self._R.min():.4g}, {self._R.max():.4g}])")
 
 
-class FiniteHorizonMDP:
+class FiniteHorizonMDP(_RowModel):
     r"""A finite-horizon MDP with ``H`` stages, stationary or stage-dependent.
 
     The objective is ``E[sum_{h=0}^{H-1} gamma^h r_h(s_h, a_h)]`` from ``s_0 ~ initial``; the usual
@@ -385,16 +398,6 @@ class FiniteHorizonMDP:
 
     # -- properties ----------------------------------------------------------------------------
     @property
-    def n_states(self) -> int:
-        """Number of states ``S``."""
-        return self._S
-
-    @property
-    def n_actions(self) -> int:
-        """Number of actions ``A``."""
-        return self._A
-
-    @property
     def horizon(self) -> int:
         """Number of stages ``H``."""
         return self._H
@@ -405,26 +408,14 @@ class FiniteHorizonMDP:
         return self._gamma
 
     @property
-    def initial(self) -> np.ndarray:
-        """Initial distribution over states, shape ``(S,)`` (a copy)."""
-        return self._initial.copy()
-
-    @property
     def stationary(self) -> bool:
         """True when the same transitions apply at every stage."""
         return self._stationary
 
     @property
-    def is_sparse(self) -> bool:
-        """True when transitions are stored in CSR form."""
-        return sp.issparse(self._rows)
-
-    @property
     def R(self) -> np.ndarray:
         """Expected rewards per stage, shape ``(H, S, A)`` (read-only view)."""
-        v = self._R.view()
-        v.flags.writeable = False
-        return v
+        return _readonly(self._R)
 
     @property
     def P(self):
@@ -432,33 +423,12 @@ class FiniteHorizonMDP:
         if self.is_sparse:
             return self._rows
         shape = (self._S, self._A, self._S) if self._stationary else (self._H, self._S, self._A, self._S)
-        v = self._rows.reshape(shape)
-        v.flags.writeable = False
-        return v
-
-    @property
-    def rows(self):
-        """Transitions as rows (``(S*A, S)`` stationary, ``(H*S*A, S)`` per-step)."""
-        return self._rows
+        return _readonly(self._rows.reshape(shape))
 
     @property
     def stage_stride(self) -> int:
         """Row offset between stages in :attr:`rows` (0 when stationary)."""
         return 0 if self._stationary else self._S * self._A
-
-    @property
-    def max_row_nnz(self) -> int:
-        """Largest number of stored entries in one row."""
-        if self.is_sparse:
-            return int(np.diff(self._rows.indptr).max())
-        return self._S
-
-    @property
-    def operand(self):
-        """The transition operand of :mod:`rlcert.mdp.kernels`."""
-        if self._operand_cache is None:
-            self._operand_cache = tr.csr_operand(self._rows) if self.is_sparse else self._rows
-        return self._operand_cache
 
     def stage_P(self, h: int) -> np.ndarray:
         """Dense ``P_h`` of shape ``(S, A, S)`` (a new array)."""
