@@ -12,6 +12,8 @@ r"""Robust and robust-regularised MDPs: exact inner problems, certified solvers.
   a-posteriori certificates of :mod:`rlcert.mdp.discounted`, or robust backward induction),
   :func:`evaluate_policy_robust`, the operator :func:`robust_bellman` and
   :func:`worst_case_kernel`.
+* s-rectangular L1 sets (:mod:`~rlcert.mdp.robust.srect`): :class:`SRectL1Ball`, solved by the
+  Ho-Petrik-Wiesemann update in :func:`solve_srect`; optimal policies are randomised ``(S, A)``.
 
 References: Iyengar (2005), Math. Oper. Res. 30(2); Nilim and El Ghaoui (2005), Oper. Res. 53(5);
 Wiesemann, Kuhn and Rustem (2013), Math. Oper. Res. 38(1); for the penalty form, Yang et al.
@@ -23,10 +25,13 @@ from .sets import (ChiSquareBall, ChiSquarePenalty, KLBall, KLPenalty, L1Ball, L
                    TVPenalty, UncertaintySet, WassersteinBall, WorstCase)
 from .solve import (RobustBackup, evaluate_policy_robust, robust_bellman, solve_robust,
                     worst_case_kernel)
+from .srect import (SRectFiniteHorizonResult, SRectL1Ball, SRectSolveResult,
+                    evaluate_policy_srect, solve_srect, srect_bellman)
 
 __all__ = [
     "UncertaintySet", "WorstCase", "L1Ball", "TVBall", "LInfBall", "KLBall", "ChiSquareBall",
     "WassersteinBall", "TVPenalty", "KLPenalty", "ChiSquarePenalty", "solve_robust",
     "evaluate_policy_robust", "robust_bellman", "worst_case_kernel", "RobustBackup",
-    "RobustSolveResult", "RobustFiniteHorizonResult",
+    "RobustSolveResult", "RobustFiniteHorizonResult", "SRectL1Ball", "solve_srect",
+    "evaluate_policy_srect", "srect_bellman", "SRectSolveResult", "SRectFiniteHorizonResult",
 ]
