@@ -1,8 +1,8 @@
 """The ``rlcert`` command line, called in-process through ``main(argv)``.
 
 Printed numbers are checked against exact rational values (tests/exact.py), the MDP Toolbox's
-documented forest values, and the library's own ``solve`` where the brief is "the CLI prints
-what solve returns".
+documented forest values, and the library's own ``solve`` where the claim under test is "the CLI
+prints what solve returns".
 """
 
 import json

@@ -2,7 +2,7 @@
 
 Expected numbers come from outside the code under test: the multinomial and binomial laws
 (scipy.stats), closed forms of Azar et al.'s hard MDPs and of two-state chains, the exact oracles
-of rlcert.mdp, the cards. The mutation tests plant the bugs of the issue (planning with a smaller
+of rlcert.mdp, the cards. The mutation tests plant two bugs (planning with a smaller
 discount, sampling the wrong row) and show which check catches each; the unmutated estimators pass
 the same checks.
 """
