@@ -71,8 +71,9 @@ class WorstCase(NamedTuple):
     p: np.ndarray
 
 
-def _check_param(x, name: str):
-    """A number >= 0 (inf allowed), or an array of such numbers; returned as float or array."""
+def _check_param(x, name: str, shapes: tuple[str, ...] = ("(S, A)", "(H, S, A)")):
+    """A number >= 0 (inf allowed), or an array of such numbers with one of ``shapes`` (given by
+    their names; only the number of axes is checked here); returned as float or array."""
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         v = float(x)
         if np.isnan(v) or v < 0:
@@ -81,9 +82,10 @@ def _check_param(x, name: str):
     if isinstance(x, bool):
         raise InvalidArgumentError(f"{name} must be a number >= 0 or an array, got {x!r}")
     arr = as_float_array(x, name, InvalidArgumentError)
-    if arr.ndim not in (2, 3) or arr.size == 0:
-        raise InvalidArgumentError(f"{name} must be a number or an array of shape (S, A) or "
-                                   f"(H, S, A), got shape {arr.shape}")
+    ndims = {len([p for p in shape.strip("()").split(",") if p.strip()]) for shape in shapes}
+    if arr.ndim not in ndims or arr.size == 0:
+        raise InvalidArgumentError(f"{name} must be a number or an array of shape "
+                                   f"{' or '.join(shapes)}, got shape {arr.shape}")
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
         i = tuple(int(t) for t in np.argwhere(bad)[0])

@@ -53,31 +53,14 @@ from ..models import FiniteHorizonMDP, TabularMDP
 from ..policies import policy_weights, stage_policy_weights
 from ..results import backup_rounding, floating_floor
 from . import srect_kernels as _k
-from .sets import L1Ball, UncertaintySet, WorstCase, _check_row
+from .sets import L1Ball, UncertaintySet, WorstCase, _check_param, _check_row
 
 _STAGNATION_SWEEPS = 50
 
 
 def _check_radius(x):
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        v = float(x)
-        if np.isnan(v) or v < 0:
-            raise InvalidArgumentError(f"radius={x!r} must be a number >= 0 (inf allowed)")
-        return v
-    if isinstance(x, bool):
-        raise InvalidArgumentError(f"radius must be a number >= 0 or an array, got {x!r}")
-    arr = as_float_array(x, "radius", InvalidArgumentError)
-    if arr.ndim not in (1, 2) or arr.size == 0:
-        raise InvalidArgumentError(f"radius must be a number or an array of shape (S,) or (H, S), "
-                                   f"got shape {arr.shape}")
-    bad = np.isnan(arr) | (arr < 0)
-    if bad.any():
-        i = tuple(int(t) for t in np.argwhere(bad)[0])
-        raise InvalidArgumentError(f"radius[{', '.join(map(str, i))}] = {float(arr[i])!r} must be "
-                                   f">= 0 (inf allowed)")
-    out = np.array(arr, dtype=np.float64, copy=True)
-    out.flags.writeable = False
-    return out
+    """A budget kappa >= 0: a number, or one per state (S,) or per stage and state (H, S)."""
+    return _check_param(x, "radius", ("(S,)", "(H, S)"))
 
 
 class SRectL1Ball(UncertaintySet):
