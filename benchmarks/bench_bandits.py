@@ -80,8 +80,11 @@ def compiled_loop(learner, bandit, n_steps: int):
     env = bandit._env()
     track = learner._track(bandit)
 
+    no_vectors = np.empty((0, bandit.k))
+
     def go():
-        learner._call(env, n_steps, track, np.random.default_rng(0), actions, rewards, aux)
+        learner._play(env, n_steps, np.random.default_rng(0), np.random.default_rng(1), track,
+                      actions, rewards, aux, no_vectors)
     return go
 
 

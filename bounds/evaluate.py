@@ -42,7 +42,28 @@ def _scalar_free(expr: sp.Basic) -> list[str]:
 
 @lru_cache(maxsize=None)
 def _compile(card_id: str) -> _Compiled:
-    card = get(card_id)
+    return _compile_card(get(card_id))
+
+
+#: Compiled user cards (not in the catalog), keyed by their content.
+_USER_CARDS: dict[tuple, _Compiled] = {}
+
+
+def resolve(card: str | Card) -> tuple[Card, _Compiled]:
+    """The card (a catalog id, or a user's own :class:`~rlcert.theory.Card`) and its compiled
+    form."""
+    if isinstance(card, Card):
+        key = (card.card_id, sp.srepr(card.expr), tuple(c.text for c in card.domain))
+        if key not in _USER_CARDS:
+            _USER_CARDS[key] = _compile_card(card)
+        return card, _USER_CARDS[key]
+    if not isinstance(card, str):
+        raise BoundError(f"card must be a card id (str) or a rlcert.theory.Card, got "
+                         f"{type(card).__name__}")
+    return get(card), _compile(card)
+
+
+def _compile_card(card: Card) -> _Compiled:
     vectors = tuple(card.vector_names)
     scalars = tuple(n for n in card.symbol_names if n not in vectors)
     expr = card.expr
@@ -133,7 +154,7 @@ def _prepare(card: Card, comp: _Compiled, params: dict[str, Any]) -> dict[str, n
     return values
 
 
-def evaluate(card_id: str, **params) -> float | np.ndarray:
+def evaluate(card_id: str | Card, **params) -> float | np.ndarray:
     """The card's bound at the given parameters.
 
     Scalars broadcast like numpy arrays; vector symbols take arrays over arms (last axis).
@@ -145,8 +166,7 @@ def evaluate(card_id: str, **params) -> float | np.ndarray:
     >>> round(evaluate("concentration.hoeffding", n=100, delta=0.05, b=1.0), 6)
     0.135810
     """
-    card = get(card_id)
-    comp = _compile(card_id)
+    card, comp = resolve(card_id)
     values = _prepare(card, comp, params)
     _check_domain(card, comp, values)
     scalar_args = [values[n] for n in comp.scalars]
@@ -189,7 +209,8 @@ def _transform(name: str, lo: float, hi: float):
     return math.exp, t_lo, t_hi
 
 
-def invert(card_id: str, solve_for: str, value: float, integer: bool = False, **params) -> float | int:
+def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = False,
+           **params) -> float | int:
     """Solve ``bound = value`` for one parameter.
 
     Monotone root finding in log space (``gamma`` through ``log(1/(1-gamma))``): the bound is
@@ -201,13 +222,12 @@ def invert(card_id: str, solve_for: str, value: float, integer: bool = False, **
     Raises :class:`BoundError` when the target is not attained on the domain, the bound is not
     monotone around the root, or the root violates another domain condition.
     """
-    card = get(card_id)
-    comp = _compile(card_id)
+    card, comp = resolve(card_id)
     if solve_for not in comp.scalars:
-        raise BoundError(f"{card_id}: solve_for={solve_for!r} is not one of its scalar "
+        raise BoundError(f"{card.card_id}: solve_for={solve_for!r} is not one of its scalar "
                          f"parameters {list(comp.scalars)}")
     if solve_for in params:
-        raise BoundError(f"{card_id}: {solve_for} is being solved for; do not pass it")
+        raise BoundError(f"{card.card_id}: {solve_for} is being solved for; do not pass it")
     if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
         raise BoundError(f"value must be a positive finite number, got {value!r}")
     for k, v in params.items():
@@ -234,25 +254,25 @@ def invert(card_id: str, solve_for: str, value: float, integer: bool = False, **
     vals = np.array([f_at(t) for t in grid])
     good = np.isfinite(vals) & (vals > 0)
     if not good.any():
-        raise BoundError(f"{card_id}: the bound is not finite anywhere on the domain of {solve_for}")
+        raise BoundError(f"{card.card_id}: the bound is not finite anywhere on the domain of {solve_for}")
     g = np.where(good, np.log(np.where(good, vals, 1.0)) - math.log(value), np.nan)
     idx = np.flatnonzero(good)
     sign = np.sign(g[idx])
     change = np.flatnonzero(sign[:-1] * sign[1:] <= 0)
     if change.size == 0:
-        raise BoundError(f"{card_id}: the bound takes values in [{np.nanmin(vals[good]):.6g}, "
+        raise BoundError(f"{card.card_id}: the bound takes values in [{np.nanmin(vals[good]):.6g}, "
                          f"{np.nanmax(vals[good]):.6g}] for {solve_for} in its domain "
                          f"({_fmt_interval(lo, hi, lo_open, hi_open)}); {value:.6g} is not attained")
     crossings = np.flatnonzero(sign[:-1] * sign[1:] < 0).size + np.count_nonzero(sign == 0)
     if crossings > 1:
-        raise BoundError(f"{card_id}: the bound is not monotone in {solve_for}: it crosses "
+        raise BoundError(f"{card.card_id}: the bound is not monotone in {solve_for}: it crosses "
                          f"{value:.6g} {crossings} times on the domain")
     a_i, b_i = idx[change[0]], idx[change[0] + 1]
     ta, tb = grid[a_i], grid[b_i]
     probe = np.array([f_at(t) for t in np.linspace(ta, tb, 65)])
     diffs = np.diff(probe)
     if not (np.all(diffs >= -1e-12 * np.abs(probe[:-1])) or np.all(diffs <= 1e-12 * np.abs(probe[:-1]))):
-        raise BoundError(f"{card_id}: the bound is not monotone in {solve_for} around the root")
+        raise BoundError(f"{card.card_id}: the bound is not monotone in {solve_for} around the root")
     ga, gb = g[a_i], g[b_i]
     if ga == 0.0:
         t_root = ta

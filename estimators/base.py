@@ -1,9 +1,17 @@
-"""What every learner returns: :class:`RunResult`, and the estimator protocol.
+"""What every learner returns (:class:`RunResult`) and the seeding convention shared by the
+learners' compiled runs and the verifier.
 
-A learner is any object with a ``run(instance, *, n_episodes=... | n_steps=..., seed=...)`` method
-returning a :class:`RunResult`; the verifier (:mod:`rlcert.proofs_checks`) runs user
-implementations through the same protocol. Episodic learners count ``n_episodes`` (``unit =
-"episodes"``), bandit learners ``n_steps`` (``unit = "steps"``).
+Every learner of rlcert has a ``run(instance, *, n_episodes=... | n_steps=..., seed=...)`` method
+returning a :class:`RunResult` (episodic learners count ``n_episodes``, ``unit = "episodes"``;
+bandit learners ``n_steps``, ``unit = "steps"``), and also implements the verifier's subject
+protocol of its kind (:mod:`rlcert.proofs_checks.protocols`): the verifier steps the environment
+itself and hands the learner only what a learner may see.
+
+**Seeds.** A run from ``seed`` draws the environment's randomness (rewards, next states, the
+actions of a declared randomised policy) from one stream and the learner's own randomness
+(posterior samples, exploration coins) from another, both children of ``SeedSequence(seed)``:
+:func:`protocol_seeds`. The verifier's harness uses the same split, so a compiled run and a
+harness run of the same learner from the same seed play the same actions.
 """
 
 from __future__ import annotations
@@ -74,6 +82,56 @@ class Estimator(Protocol):
 
     def run(self, instance, *, seed: int | None = None, **budget) -> RunResult:  # pragma: no cover
         ...
+
+
+class SeedError(ValueError):
+    """A seed is not a non-negative integer, a :class:`numpy.random.SeedSequence` or ``None``."""
+
+
+def as_seed_sequence(seed, name: str = "seed", error: type[ValueError] = SeedError
+                     ) -> np.random.SeedSequence:
+    """``seed`` as a :class:`numpy.random.SeedSequence` (an int ``>= 0``, a SeedSequence used as
+    is, or ``None`` for fresh entropy); anything else raises ``error`` naming ``name``."""
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise error(f"{name} = {seed} must be a non-negative integer")
+        return np.random.SeedSequence(int(seed))
+    raise error(f"{name} = {seed!r} must be a non-negative int, a numpy.random.SeedSequence or "
+                f"None")
+
+
+def child_sequence(ss: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
+    """The ``i``-th child of ``ss`` (``ss.spawn(i + 1)[i]`` of a fresh copy), without advancing
+    ``ss``'s own spawn counter: the same call always gives the same child."""
+    return np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (int(i),),
+                                  pool_size=ss.pool_size)
+
+
+def protocol_seeds(seed, name: str = "seed", error: type[ValueError] = SeedError
+                   ) -> tuple[np.random.Generator, int]:
+    """``(environment generator, subject seed)`` of a run from ``seed``.
+
+    The environment draws from ``Generator(PCG64(child 0 of SeedSequence(seed)))``; the subject is
+    reset with the integer seed ``child 1 .generate_state(1, uint64)[0]`` and builds its own
+    ``numpy.random.default_rng(subject_seed)``. rlcert's compiled runs and the verifier's harness
+    both use this split (see the module docstring)."""
+    ss = as_seed_sequence(seed, name, error)
+    env = np.random.Generator(np.random.PCG64(child_sequence(ss, 0)))
+    subject = int(child_sequence(ss, 1).generate_state(1, np.uint64)[0])
+    return env, subject
+
+
+def seed_record(seed, name: str = "seed", error: type[ValueError] = SeedError
+                ) -> tuple[np.random.SeedSequence, Any, tuple]:
+    """``(SeedSequence, entropy, spawn_key)`` of ``seed`` (fresh entropy for ``None``): results
+    record the entropy as their ``seed`` and the spawn key in ``extras["spawn_key"]``, and
+    ``SeedSequence(entropy, spawn_key=spawn_key)`` reproduces the run."""
+    ss = as_seed_sequence(seed, name, error)
+    return ss, ss.entropy, tuple(ss.spawn_key)
 
 
 def cumulative(regret: np.ndarray) -> np.ndarray:

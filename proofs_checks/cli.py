@@ -5,8 +5,10 @@ or a model saved with ``save`` (``rlcert solve model.npz``) and print V, the pol
 certificate. ``rlcert instances`` lists the zoo.
 
 ``rlcert verify [--quick | --full] [--only PATTERN] [--out DIR]``: run the theorem checks and
-write a report (exit code 1 when a check is ``violated``); ``rlcert checks list``;
-``rlcert replay FILE`` reproduces a saved counterexample.
+write a report (exit code 1 when a check is ``violated``); ``--algorithm module:factory`` replaces
+the subject of the checks run, ``--claims FILE`` runs the claims a user file defines, ``--param
+KEY=VALUE`` overrides a check parameter; ``rlcert checks list``; ``rlcert replay FILE``
+reproduces a saved counterexample.
 
 ``rlcert bounds list|show|eval|invert|compare``: the theorem catalog and its numbers, e.g.
 ``rlcert bounds eval regret.ucrl2.upper --D 10 --S 6 --A 2 --T 1e6 --delta 0.05``;
@@ -195,15 +197,67 @@ def _cmd_bounds(args, extra: list[str]) -> int:
     return 0
 
 
+def load_factory(spec: str):
+    """The subject named ``module:factory`` on the command line: the attribute ``factory`` of the
+    importable module ``module`` (a class or a function returning the subject), called with no
+    arguments. The module may also be a path to a ``.py`` file."""
+    import importlib
+    import importlib.util
+
+    if spec.count(":") != 1:
+        raise CliError(f"--algorithm {spec!r}: expected module:factory (e.g. "
+                       f"mypkg.learners:make_learner)")
+    module_name, attr = spec.split(":")
+    if module_name.endswith(".py"):
+        if not os.path.isfile(module_name):
+            raise CliError(f"--algorithm {spec!r}: no file {module_name!r}")
+        loader_spec = importlib.util.spec_from_file_location(
+            "rlcert_user_algorithm_" + os.path.basename(module_name)[:-3], module_name)
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[loader_spec.name] = module
+        loader_spec.loader.exec_module(module)
+        try:
+            import cloudpickle
+            cloudpickle.register_pickle_by_value(module)
+        except (ImportError, AttributeError, ValueError):
+            pass
+    else:
+        sys.path.insert(0, os.getcwd())
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise CliError(f"--algorithm {spec!r}: cannot import {module_name!r}: {exc}") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise CliError(f"--algorithm {spec!r}: {module_name} has no callable {attr!r}")
+    return factory()
+
+
+def _check_params(texts: list[str]) -> dict:
+    return dict(_parse_param(t) for t in texts)
+
+
 def _cmd_verify(args) -> int:
     from .api import verify_many
+    from .claims import load_claims
     from .report import summary_markdown
 
     if args.quick and args.full:
         raise CliError("--quick and --full exclude each other")
-    reports = verify_many(args.only, quick=not args.full, out=args.out, seed=args.seed,
-                          backend=args.backend, scheduler=args.scheduler,
-                          n_trials=args.n_trials, n_jobs=args.jobs, progress=args.progress)
+    for name in ("n_trials", "jobs"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise CliError(f"--{name.replace('_', '-')} {value} must be a positive integer")
+    extra = load_claims(args.claims) if args.claims else None
+    kwargs = {}
+    if args.algorithm:
+        kwargs["algorithm"] = load_factory(args.algorithm)
+    if args.param:
+        kwargs["params"] = _check_params(args.param)
+    progress = True if args.progress else (False if args.quiet else None)
+    reports = verify_many(args.only, quick=not args.full, out=args.out, extra=extra,
+                          seed=args.seed, backend=args.backend, scheduler=args.scheduler,
+                          n_trials=args.n_trials, n_jobs=args.jobs, progress=progress, **kwargs)
     print(summary_markdown(reports))
     if args.out:
         print(f"\nreport: {os.path.join(args.out, 'report.md')} (html, json and plots beside it)")
@@ -216,17 +270,32 @@ def _cmd_verify(args) -> int:
 
 def _cmd_checks(args) -> int:
     from .framework import checks
-    for c in checks(args.only, quick=True if args.quick else None):
+    found = checks(args.only, quick=True if args.quick else None)
+    if not found:
+        raise CliError(f"no check matches --only {args.only!r}" if args.only else
+                       "no check registered")
+    for c in found:
         print(c.describe())
     return 0
 
 
 def _cmd_replay(args) -> int:
     from .api import replay
-    out = replay(args.file)
+    algorithm = load_factory(args.algorithm) if args.algorithm else None
+    out = replay(args.file, algorithm=algorithm, allow_import=args.allow_import)
     print(json.dumps({k: (v if isinstance(v, (int, float, str, bool, list, type(None)))
                           else str(v)) for k, v in out.items()}, indent=1))
     return 1 if out.get("passed") is False else 0
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be >= 0")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=METHODS, default="auto")
     p.add_argument("--tol", type=float, default=1e-8, help="certificate asked for")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--max-rows", type=int, default=30, help="states printed in text format")
+    p.add_argument("--max-rows", type=_nonnegative_int, default=30,
+                   help="states printed in text format")
     p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser("instances", help="list the instance zoo")
@@ -250,16 +320,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="run theorem checks and write a report")
     p.add_argument("--quick", action="store_true",
-                   help="the representative subset, a few minutes on 2 cores (default)")
+                   help="the quick subset with the quick trial counts (the default)")
     p.add_argument("--full", action="store_true", help="every check, with the full trial counts")
-    p.add_argument("--only", default=None, metavar="PATTERN", help="check ids matching a glob")
+    p.add_argument("--only", default=None, metavar="PATTERN",
+                   help="the checks (any, quick or not) whose id matches a glob or substring")
+    p.add_argument("--claims", default=None, metavar="FILE",
+                   help="run the claims defined in a Python file (rlcert.proofs_checks.claim)")
+    p.add_argument("--algorithm", default=None, metavar="MODULE:FACTORY",
+                   help="replace the subject of the checks run by FACTORY() from MODULE (an "
+                        "importable module or a .py file)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a check parameter (rlcert checks list shows them), repeatable")
     p.add_argument("--n-trials", type=int, default=None, help="override every check's count")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_nonnegative_int, default=0)
     p.add_argument("--backend", choices=("loky", "serial", "dask"), default="loky")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://host:port")
     p.add_argument("--jobs", type=int, default=None, help="joblib workers (default: all cores)")
-    p.add_argument("--out", default="rlcert-report", help="report directory")
-    p.add_argument("--progress", action="store_true", help="progress bars")
+    p.add_argument("--out", default="rlcert-report", help="report directory (the files of a "
+                   "report written there before are replaced)")
+    p.add_argument("--progress", action="store_true",
+                   help="progress bars (the default when standard error is a terminal)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("checks", help="list the registered checks")
@@ -270,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replay", help="re-run a saved counterexample")
     p.add_argument("file")
+    p.add_argument("--algorithm", default=None, metavar="MODULE:FACTORY",
+                   help="replay with this subject instead of the one the file names")
+    p.add_argument("--allow-import", action="store_true",
+                   help="import the subject the file names even outside rlcert (runs its code: "
+                        "only for files you trust)")
     p.set_defaults(func=_cmd_replay)
 
     pb = sub.add_parser("bounds", help="the theorem catalog: list, show, eval, invert, compare")

@@ -8,6 +8,7 @@ policy evaluation with big rationals: meant for ``S <= 10``.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -61,6 +62,10 @@ def optimal_value(P, R, gamma) -> list[Fraction]:
         pi = new
 
 
-def sup_distance(V, V_exact) -> Fraction:
-    """``max_s |V[s] - V_exact[s]|`` computed exactly."""
-    return max(abs(Fraction(float(v)) - w) for v, w in zip(V, V_exact))
+def sup_distance(V, V_exact) -> Fraction | float:
+    """``max_s |V[s] - V_exact[s]|`` computed exactly (``inf`` if ``V`` has a non-finite entry or
+    the wrong length)."""
+    V = [float(v) for v in V]
+    if len(V) != len(V_exact) or not all(math.isfinite(v) for v in V):
+        return math.inf
+    return max(abs(Fraction(v) - w) for v, w in zip(V, V_exact))

@@ -1,5 +1,13 @@
 """Reports: one :class:`Report` per check, written as ``report.md``, ``report.html`` (from the same
-content) and ``results.json`` with PNG plots, and counterexamples saved for replay."""
+content) and ``results.json`` with PNG plots, and counterexamples saved for replay.
+
+Every report records its provenance (rlcert's version, Python, numpy, scipy, numba, the platform,
+seed, backend, trial counts and the subject with all its parameters). A counterexample file holds
+arrays and JSON text only: the check, seed and trial index, the trial's numbers, the subject as an
+import path with JSON parameters, and the instance when the check can rebuild it. Writing a
+report into a folder first removes the files of the report written there before (listed in its
+``results.json``), and no other file.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,8 @@ import html
 import json
 import math
 import os
-import pickle
+import re
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +72,7 @@ class Report:
     plots: tuple[Plot, ...] = ()
     counterexample: int | None = None
     counterexample_path: str | None = None
-    subject_object: Any = None
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict:
         """The summary-table row."""
@@ -97,6 +106,7 @@ class Report:
         d["status"] = str(self.status)
         d["secondary"] = {k: str(v) for k, v in self.secondary.items()}
         d["numbers"] = _jsonable(self.numbers)
+        d["provenance"] = _jsonable(self.provenance)
         if with_trials:
             d["trials"] = _jsonable(self.trials)
         return d
@@ -118,22 +128,29 @@ def _jsonable(obj):
         return bool(obj)
     if isinstance(obj, Verdict):
         return str(obj)
-    return obj
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(getattr(obj, "card_id", None), str):
+        return obj.card_id
+    return repr(obj)
 
 
 # -- counterexamples ---------------------------------------------------------------------------------
 def save_counterexample(report: Report, path: str | os.PathLike, replay_instance=None,
                         params: dict | None = None) -> str:
-    """Save what reproduces a violated trial: the check, seed and trial index, the subject (when
-    it can be pickled) and, when the check can rebuild it, the instance."""
+    """Save what reproduces a violated trial: the check, seed and trial index, the subject as an
+    import path with JSON parameters (when it can be rebuilt so; otherwise only its name, and
+    ``replay`` needs the subject handed back) and, when the check can rebuild it, the
+    instance."""
     payload: dict[str, Any] = {
+        "format": "rlcert-counterexample-1",
         "check_id": report.check_id, "seed": report.seed, "index": report.counterexample,
         "trial": json.dumps(_jsonable(report.trials_by_index(report.counterexample))),
+        "subject_name": report.subject,
     }
-    try:
-        payload["subject"] = np.frombuffer(pickle.dumps(report.subject_object), dtype=np.uint8)
-    except Exception:  # a subject that cannot be pickled is replayed with the default subject
-        payload["subject_repr"] = repr(report.subject_object)
+    spec = report.provenance.get("subject_spec")
+    if spec is not None:
+        payload["subject_spec"] = json.dumps(spec)
     if replay_instance is not None:
         child = np.random.SeedSequence(report.seed, spawn_key=(report.counterexample,))
         model = replay_instance(params or {}, child)
@@ -147,39 +164,79 @@ def save_counterexample(report: Report, path: str | os.PathLike, replay_instance
 
 # -- plots -------------------------------------------------------------------------------------------
 def render_plot(plot: Plot, path: str) -> str:
-    """Draw one figure with matplotlib's Agg backend."""
+    """Draw one figure with matplotlib's Agg backend (see :class:`~.framework.Plot`)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
     if plot.kind == "curves":
-        x = np.asarray(plot.x, dtype=float)
-        curves = np.atleast_2d(np.asarray(plot.curves, dtype=float))
-        med = np.median(curves, axis=0)
-        lo, hi = np.quantile(curves, 0.1, axis=0), np.quantile(curves, 0.9, axis=0)
-        ax.plot(x, med, label="measured (median)")
-        ax.fill_between(x, lo, hi, alpha=0.3, label="10-90% of trials")
-        if plot.bound is not None:
-            ax.plot(x, np.asarray(plot.bound, dtype=float), "k--", label="bound")
-        if plot.loglog:
-            ax.set_xscale("log")
-            if np.all(med > 0):
-                ax.set_yscale("log")
-        ax.legend()
+        _draw_curves(ax, plot)
     else:
-        vals = np.asarray(plot.curves, dtype=float)
-        vals = vals[np.isfinite(vals)]
-        ax.hist(vals, bins=40)
-        if plot.reference is not None:
-            ax.axvline(plot.reference, color="k", linestyle="--")
-    ax.set_title(plot.title)
+        _draw_hist(ax, plot)
+    if plot.integer_y:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title("\n".join(textwrap.wrap(plot.title, 60)), fontsize=10)
     ax.set_xlabel(plot.xlabel)
     ax.set_ylabel(plot.ylabel)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def _positive(x: np.ndarray, y: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    keep = np.isfinite(y) & ((y > 0) if log else True)
+    return x[keep], y[keep], int((~keep).sum())
+
+
+def _draw_curves(ax, plot: Plot) -> None:
+    x = np.asarray(plot.x, dtype=float)
+    curves = np.atleast_2d(np.asarray(plot.curves, dtype=float))
+    med = np.median(curves, axis=0)
+    log_y = plot.loglog
+    extra = [np.asarray(plot.bound, dtype=float)] if plot.bound is not None else []
+    extra += [np.asarray(y, dtype=float) for _, y in plot.references]
+    xm, ym, zeros = _positive(x, med, log_y)
+    label = "measured (median)" if curves.shape[0] > 1 else "measured"
+    if zeros:
+        label += f"; {zeros} point{'s' if zeros != 1 else ''} at 0 not drawn"
+    ax.plot(xm, ym, "o-" if xm.size < 40 else "-", ms=3, label=label)
+    if curves.shape[0] > 1:
+        lo, hi = np.quantile(curves, 0.1, axis=0), np.quantile(curves, 0.9, axis=0)
+        band = (lo > 0) if log_y else np.ones_like(lo, dtype=bool)
+        if np.any(hi > lo):
+            ax.fill_between(x[band], lo[band], hi[band], alpha=0.3, label="10-90% of trials")
+    if plot.bound is not None:
+        xb, yb, _ = _positive(x, extra[0], log_y)
+        ax.plot(xb, yb, "k--", label=plot.bound_label)
+    for (name, _), y in zip(plot.references, extra[1 if plot.bound is not None else 0:]):
+        xr, yr, _ = _positive(x, y, log_y)
+        ax.plot(xr, yr, ":", label=name)
+    for name, xv in plot.vlines:
+        ax.axvline(float(xv), color="gray", linestyle="-.", label=name)
+    if plot.loglog:
+        ax.set_xscale("log")
+        drawn = np.concatenate([ym] + [e[np.isfinite(e) & (e > 0)] for e in extra])
+        if drawn.size and np.all(drawn > 0):
+            ax.set_yscale("log")
+    ax.legend(fontsize=8)
+
+
+def _draw_hist(ax, plot: Plot) -> None:
+    vals = np.asarray(plot.curves, dtype=float)
+    vals = vals[np.isfinite(vals)]
+    if vals.size and np.all(vals == vals[0]):
+        ax.bar([vals[0]], [vals.size], width=max(abs(vals[0]) * 0.05, 1e-12))
+        ax.text(0.5, 0.9, f"all {vals.size} trials: {vals[0]:.6g}", transform=ax.transAxes,
+                ha="center")
+    else:
+        ax.hist(vals, bins=min(40, max(5, int(np.sqrt(vals.size)))))
+    from matplotlib.ticker import MaxNLocator
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if plot.reference is not None:
+        ax.axvline(plot.reference, color="k", linestyle="--")
 
 
 # -- documents ---------------------------------------------------------------------------------------
@@ -196,24 +253,50 @@ def summary_markdown(reports: list[Report]) -> str:
     return "\n".join(lines)
 
 
+def plural(n: int, word: str) -> str:
+    """``"1 check"``, ``"2 checks"``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def md_text(text: str) -> str:
+    """Text for the markdown report: asterisks (``mu*``, ``a * b``) escaped so that they are
+    not read as emphasis."""
+    return text.replace("*", r"\*")
+
+
+def _provenance_lines(reports: list[Report]) -> list[str]:
+    if not reports or not reports[0].provenance:
+        return []
+    p = reports[0].provenance
+    keys = ("rlcert", "python", "numpy", "scipy", "numba", "sympy", "cvxpy", "platform")
+    return ["Provenance: " + "; ".join(f"{k} {p[k]}" for k in keys if k in p) + ".", ""]
+
+
 def _markdown(reports: list[Report], images: dict[str, list[str]], header: dict) -> str:
     failed = [r.check_id for r in reports if r.status.fails]
     lines = ["# rlcert verification report", "",
              f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}; seed {header['seed']}; backend "
-             f"{header['backend']}; {len(reports)} checks; "
+             f"{header['backend']}; {plural(len(reports), 'check')}; "
              + ("**violated: " + ", ".join(failed) + "**" if failed else "nothing violated") + ".",
-             "", "Verdict rules: deterministic guarantees hold only if every instance satisfies "
+             "", *_provenance_lines(reports),
+             "Verdict rules: deterministic guarantees hold only if every instance satisfies "
              "the bound; high-probability guarantees are judged by one-sided Clopper-Pearson "
              "limits of the pass rate against 1 - delta; expectation guarantees by one-sided "
              "empirical-Bernstein bounds on the mean; a bound at or above the trivial bound is "
              "`vacuous`; rates (log-log slope with a bootstrap interval) are `consistent` or "
-             "`inconsistent` over the tested range and never set the exit code.", "",
+             "`inconsistent` over the tested range and never set the exit code. Every measured "
+             "quantity is computed by the verifier from what it observed in its own "
+             "environment; nothing a subject reports about itself is evidence.", "",
              summary_markdown(reports), ""]
     for r in reports:
-        lines += [f"## {r.check_id}", "", f"*{r.title}* (card `{r.card_id or '-'}`, subject "
-                  f"`{r.subject}`)", "", f"**{r.status}**: {r.details}", ""]
+        lines += [f"## {r.check_id}", "", f"*{md_text(r.title)}* (card `{r.card_id or '-'}`, "
+                  f"subject `{r.subject}`; {plural(r.n_trials, 'trial')}, seed {r.seed})", "",
+                  f"**{r.status}**: {md_text(r.details)}", ""]
         for name, verdict in r.secondary.items():
-            lines.append(f"- {name}: **{verdict}**")
+            lines.append(f"- {md_text(name)}: **{verdict}**")
+        params = r.provenance.get("subject_params")
+        if params:
+            lines.append(f"- subject parameters: `{json.dumps(_jsonable(params))}`")
         if r.interrupted:
             lines.append(f"- interrupted: {r.n_trials} of {r.n_requested} trials finished")
         if r.counterexample_path:
@@ -226,18 +309,20 @@ def _markdown(reports: list[Report], images: dict[str, list[str]], header: dict)
 
 
 def _html(markdown: str) -> str:
-    """A small markdown subset to HTML (headings, tables, lists, images, bold, code)."""
-    import re
+    """A small markdown subset to HTML (headings, tables, lists, images, bold, italics, code;
+    ``\\*`` is a literal asterisk)."""
 
     def inline(text: str) -> str:
-        text = html.escape(text)
+        text = html.escape(text).replace("\\*", "\x00")
+        text = re.sub(r"`(.+?)`", lambda m: "<code>" + m.group(1) + "</code>", text)
         text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-        text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-        return re.sub(r"\*(.+?)\*", r"<i>\1</i>", text)
+        text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"<i>\1</i>", text)
+        return text.replace("\x00", "*")
 
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>rlcert report</title>"
-           "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-           "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
+           "<style>body{font-family:sans-serif;max-width:1200px;margin:auto;padding:0 1em}"
+           "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px;"
+           "vertical-align:top}h2{overflow-wrap:anywhere}img{max-width:100%}"
            "</style></head><body>"]
     in_table = in_list = False
     for line in markdown.splitlines():
@@ -281,11 +366,38 @@ def _html(markdown: str) -> str:
     return "\n".join(out)
 
 
+#: The files a report consists of besides its plots.
+REPORT_FILES = ("report.md", "report.html", "results.json")
+
+
+def clear_previous_report(out: str | os.PathLike) -> list[str]:
+    """Remove the files of the report written into ``out`` before (listed in its
+    ``results.json``); other files are left alone. Returns the names removed."""
+    out = Path(out)
+    listing = out / "results.json"
+    if not listing.exists():
+        return []
+    try:
+        files = json.loads(listing.read_text()).get("files", [])
+    except (ValueError, AttributeError):
+        files = []
+    removed = []
+    for name in list(files) + list(REPORT_FILES):
+        target = out / os.path.basename(str(name))
+        if target.is_file():
+            target.unlink()
+            removed.append(target.name)
+    return removed
+
+
 def write_reports(reports: list[Report], out_dir: str | os.PathLike, *, seed: int,
-                  backend: str) -> dict[str, str]:
-    """Write ``report.md``, ``report.html``, ``results.json`` and the PNG plots into ``out_dir``."""
+                  backend: str, clear: bool = True) -> dict[str, str]:
+    """Write ``report.md``, ``report.html``, ``results.json`` and the PNG plots into ``out_dir``,
+    after removing the files of a report written there before (``clear``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if clear:
+        clear_previous_report(out)
     images: dict[str, list[str]] = {}
     for r in reports:
         for j, plot in enumerate(r.plots):
@@ -295,7 +407,16 @@ def write_reports(reports: list[Report], out_dir: str | os.PathLike, *, seed: in
     md = _markdown(reports, images, {"seed": seed, "backend": backend})
     (out / "report.md").write_text(md)
     (out / "report.html").write_text(_html(md))
-    (out / "results.json").write_text(json.dumps(
-        {"seed": seed, "backend": backend, "checks": [r.to_dict() for r in reports]}, indent=1))
+    files = [n for names in images.values() for n in names]
+    counterexamples = [os.path.basename(r.counterexample_path) for r in reports
+                       if r.counterexample_path and Path(r.counterexample_path).parent == out]
+    provenance = reports[0].provenance if reports else {}
+    (out / "results.json").write_text(json.dumps(_jsonable(
+        {"seed": seed, "backend": backend,
+         "versions": {k: v for k, v in provenance.items()
+                      if k in ("rlcert", "python", "numpy", "scipy", "numba", "sympy", "cvxpy",
+                               "platform")},
+         "files": list(REPORT_FILES) + files + counterexamples,
+         "checks": [r.to_dict() for r in reports]}), indent=1))
     return {"markdown": str(out / "report.md"), "html": str(out / "report.html"),
             "json": str(out / "results.json")}

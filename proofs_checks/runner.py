@@ -37,10 +37,31 @@ def seeds(seed: int, n_trials: int) -> list[np.random.SeedSequence]:
 
 
 def _progress(iterable, total: int, enabled: bool, desc: str):
+    """Yield from ``iterable``, with a tqdm bar when ``enabled``. The first result carries the
+    start-up cost (worker processes, numba compilation), so the bar's clock restarts after it:
+    the rate and the remaining time are those of the trials that follow."""
     if not enabled:
-        return iterable
+        yield from iterable
+        return
     from tqdm import tqdm
-    return tqdm(iterable, total=total, desc=desc, leave=False)
+    bar = tqdm(total=total, desc=desc, leave=False, smoothing=0.05, mininterval=0.5)
+    try:
+        first = True
+        for item in iterable:
+            if first:
+                bar.reset(total=total)
+                bar.initial = bar.n = 1
+                bar.refresh()
+                first = False
+            else:
+                bar.update(1)
+            yield item
+    finally:
+        bar.close()
+
+
+def _indexed(fn, i, *args):
+    return i, fn(*args)
 
 
 def run_trials(fn: Callable, args: list[tuple], *, backend: str = "loky",
@@ -57,9 +78,10 @@ def run_trials(fn: Callable, args: list[tuple], *, backend: str = "loky",
                 results[i] = fn(*a)
         elif backend == "loky":
             from joblib import Parallel, delayed
-            parallel = Parallel(n_jobs=n_jobs or -1, backend="loky", return_as="generator")
-            gen = parallel(delayed(fn)(*a) for a in args)
-            for i, r in _progress(enumerate(gen), len(args), progress, desc):
+            parallel = Parallel(n_jobs=n_jobs or -1, backend="loky",
+                                return_as="generator_unordered")
+            gen = parallel(delayed(_indexed)(fn, i, *a) for i, a in enumerate(args))
+            for i, r in _progress(gen, len(args), progress, desc):
                 results[i] = r
         else:
             if not scheduler:

@@ -105,14 +105,14 @@ def test_first_q_learning_update_is_r_plus_v_plus_b1():
     update, as in a published implementation, would leave Q at its initial value H)."""
     H, S, A, K = 4, 3, 2, 100
     learner = OptimisticQLearning(c=1.0)
-    learner.start(S, A, H, K, seed=0)
-    learner.reset()
+    learner.reset(S, A, H, seed=0, n_episodes=K)
+    learner.start_episode()
     s, h = 1, 0
-    a = learner.act(s, h)
-    learner.observe(s, a, 0.25, 2)
+    a = learner.act(h, s)
+    learner.observe(h, s, a, 0.25, 2)
     iota = math.log(S * A * K * H / 0.05)
     b1 = math.sqrt(H ** 3 * iota / 1)
-    assert learner.q_values[h, s, a] == pytest.approx(0.25 + H + b1)  # V_1 is H before any update
+    assert learner.q_values()[h, s, a] == pytest.approx(0.25 + H + b1)  # V_1 is H before any update
 
 
 # -- optimism, the property the proofs rest on ---------------------------------------------------------
@@ -220,48 +220,65 @@ def test_q_learning_handles_stage_dependent_transitions():
         UCBVICH().run(m, n_episodes=10)
 
 
-# -- step API -------------------------------------------------------------------------------------------
-def test_step_api_reproduces_the_compiled_loop_on_a_deterministic_instance():
-    """Same learner, same (deterministic) transitions: the step API and run() visit the same
-    pairs and end with the same Q table."""
+# -- the protocol, for environments the learner does not own ------------------------------------------
+def test_protocol_reproduces_the_compiled_loop_on_a_deterministic_instance():
+    """Same learner, same (deterministic) transitions: the protocol methods and run() visit the
+    same pairs."""
     m = tiny_instance()
     K, H = 300, m.horizon
     learner = UCBVICH(bonus_scale=0.2)
     res = learner.run(m, n_episodes=K, seed=0)
     P, R = m.P, m.R
-    learner.start(2, 2, H, K, seed=0)
+    learner.reset(2, 2, H, seed=0, n_episodes=K)
     counts = np.zeros((2, 2), int)
     for _ in range(K):
-        learner.reset()
+        policy = learner.start_episode()
         s = 0
         for h in range(H):
-            a = learner.act(s, h)
+            a = learner.act(h, s)
+            assert a == policy[h, s]
             s2 = int(np.argmax(P[s, a]))
-            learner.observe(s, a, R[h, s, a], s2)
+            learner.observe(h, s, a, R[h, s, a], s2)
             counts[s, a] += 1
             s = s2
     np.testing.assert_array_equal(counts, res.counts)
 
 
-def test_step_api_with_a_gymnasium_environment():
+def test_protocol_with_a_gymnasium_environment():
     env = gym.make("FrozenLake-v1")
     model = from_gymnasium(env)
     H, K = 30, 40
     learner = OptimisticQLearning()
-    learner.start(model.n_states, model.n_actions, H, K, seed=0)
+    learner.reset(model.n_states, model.n_actions, H, seed=0, n_episodes=K)
     observed = 0
     for episode in range(K):
         s, _ = env.reset(seed=episode)
-        learner.reset()
+        learner.start_episode()
         for h in range(H):
-            a = learner.act(int(s), h)
+            a = learner.act(h, int(s))
             s2, r, terminated, truncated, _ = env.step(a)
-            learner.observe(int(s), a, float(r), int(s2))
+            learner.observe(h, int(s), a, float(r), int(s2))
             observed += 1
             s = s2
             if terminated or truncated:
                 break
     assert learner._state[7].sum() == observed
+
+
+def test_protocol_methods_refuse_misuse_by_name():
+    learner = UCBVICH()
+    with pytest.raises(LearnerArgumentError, match="before reset"):
+        learner.start_episode()
+    with pytest.raises(LearnerArgumentError, match="n_episodes"):
+        learner.reset(3, 2, 4, seed=0)
+    learner.reset(3, 2, 4, seed=0, n_episodes=10)
+    learner.start_episode()
+    with pytest.raises(LearnerArgumentError, match="outside"):
+        learner.observe(0, 3, 0, 0.5, 1)
+    with pytest.raises(LearnerArgumentError, match="reward"):
+        learner.observe(0, 1, 0, 1.5, 1)
+    with pytest.raises(LearnerArgumentError, match="KnownModel needs its model"):
+        KnownModel().reset(3, 2, 4, seed=0)
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -1,4 +1,5 @@
-r"""Bandit learners, each a compiled interaction loop behind ``run(bandit, *, n_steps, seed)``.
+r"""Bandit learners: compiled interaction loops behind ``run(bandit, *, n_steps, seed)``, and the
+verifier's bandit protocol (``reset`` / ``select`` / ``update``) on the same compiled steps.
 
 Every learner returns a :class:`~rlcert.estimators.RunResult` with ``unit = "steps"``:
 
@@ -9,14 +10,20 @@ Every learner returns a :class:`~rlcert.estimators.RunResult` with ``unit = "ste
 * ``returns[t]``: the reward observed; ``counts``: pulls per arm;
 * ``extras["actions"]``: the arm of every step; ``extras["spawn_key"]``: with ``seed``, the
   :class:`numpy.random.SeedSequence` that reproduces the run,
-  ``SeedSequence(result.seed, spawn_key=result.extras["spawn_key"])``; plus what each learner
-  documents (the optimal arm's index for UCB1 and KL-UCB, the expected regret from the sampling
-  probabilities for EXP3).
+  ``SeedSequence(result.seed, spawn_key=result.extras["spawn_key"])``; plus what each learner documents (the optimal
+  arm's index for UCB1 and KL-UCB, the expected regret from the sampling probabilities for EXP3).
+
+**The protocol.** Every learner also implements :class:`rlcert.proofs_checks.protocols.BanditSubject`:
+``reset(n_arms, seed, *, n_steps=None)``, ``select() -> arm``, ``update(arm, reward)``; UCB1 and
+KL-UCB declare their ``indices()``, EXP3 its sampling ``probabilities()`` (the verifier then draws
+the arm itself). ``run`` and the protocol share the compiled step functions of :mod:`._kernels`,
+and ``run(bandit, n_steps=n, seed=s)`` plays exactly what the verifier's harness plays with the
+same seed (tested), since both split ``s`` with :func:`rlcert.estimators.base.protocol_seeds`.
 
 ``seed`` is an int, a :class:`numpy.random.SeedSequence` (e.g. a child of
-``SeedSequence(seed).spawn(n_trials)``) or ``None`` (fresh entropy, recorded in the result). The
-same seed gives bit-identical results. Learners whose guarantees need rewards in ``[0, 1]``
-(UCB1, KL-UCB, Beta-Bernoulli Thompson sampling, EXP3) refuse a :class:`GaussianBandit`.
+``SeedSequence(seed).spawn(n_trials)``) or ``None`` (fresh entropy). The same seed gives
+bit-identical results. Learners whose guarantees need rewards in ``[0, 1]`` (UCB1, KL-UCB,
+Beta-Bernoulli Thompson sampling, EXP3) refuse a :class:`GaussianBandit`.
 
 Indexing: steps are 0-based in the arrays; ``t`` in the papers' formulas is stated per learner.
 """
@@ -28,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from rlcert.estimators.base import RunResult, cumulative
+from rlcert.estimators.base import (RunResult, as_seed_sequence, cumulative, protocol_seeds,
+                                    seed_record)
+from rlcert.mdp.rollout import sample_categorical
 
 from . import _kernels as K
 from .errors import BanditArgumentError
@@ -64,18 +73,15 @@ def check_steps(n_steps, bandit: Bandit) -> int:
 
 def seed_sequence(seed) -> tuple[np.random.SeedSequence, Any, tuple]:
     """``(SeedSequence, recorded seed, spawn_key)`` for an int, a SeedSequence or ``None``."""
-    if seed is None:
-        ss = np.random.SeedSequence()
-    elif isinstance(seed, np.random.SeedSequence):
-        ss = seed
-    elif isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
-        if seed < 0:
-            raise BanditArgumentError(f"seed = {seed} must be a non-negative integer")
-        ss = np.random.SeedSequence(int(seed))
-    else:
-        raise BanditArgumentError(f"seed = {seed!r} must be a non-negative int, a "
-                                  f"numpy.random.SeedSequence or None")
-    return ss, ss.entropy, tuple(ss.spawn_key)
+    return seed_record(seed, "seed", BanditArgumentError)
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` as a positive int (an integral number), else :class:`BanditArgumentError`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise BanditArgumentError(f"{name} = {value!r} must be a positive integer")
+    return int(value)
 
 
 def _finite(name: str, value, lo: float | None = None, hi: float | None = None, *,
@@ -99,7 +105,12 @@ def _finite(name: str, value, lo: float | None = None, hi: float | None = None, 
 
 
 class BanditLearner:
-    """Base class: validation, seeding and the :class:`RunResult` record around a kernel."""
+    """Base class: validation, seeding, the :class:`RunResult` record and the protocol plumbing
+    around a learner's compiled steps.
+
+    Subclasses implement ``_play`` (the compiled loop), ``_fresh(k, n_steps)`` (the protocol
+    state after ``reset``), ``_select()`` and ``_update(arm, reward)``.
+    """
 
     name = "bandit learner"
     #: whether the learner's guarantee assumes rewards in [0, 1] (refuses GaussianBandit)
@@ -108,13 +119,16 @@ class BanditLearner:
     tracks_index = False
     #: whether ``aux`` holds the expected reward ``p_t . x_t`` (EXP3)
     expected_from_probabilities = False
+    #: what the learner declares to the verifier each step: "indices", "probabilities" or None
+    declares: str | None = None
 
     def params(self, n_steps: int | None = None, k: int | None = None) -> dict[str, Any]:
         """Every parameter as run (``n_steps`` and the arm count ``k`` resolve horizon-dependent
         tunings)."""
         raise NotImplementedError
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux) -> None:
+    def _play(self, env, n_steps, env_rng, agent_rng, track, arms, rewards, aux,
+              declared) -> None:
         raise NotImplementedError
 
     def check(self, bandit) -> Bandit:
@@ -128,17 +142,32 @@ class BanditLearner:
     def _track(self, bandit: Bandit) -> int:
         return bandit.best_arm if self.tracks_index and bandit.kind != KIND_TABLE else -1
 
-    def run(self, bandit: Bandit, *, n_steps: int, seed=None) -> RunResult:
-        """Play ``n_steps`` steps on ``bandit`` from ``seed``; see the module docstring."""
+    # -- the compiled run --------------------------------------------------------------------
+    def transcript(self, bandit: Bandit, *, n_steps: int, seed=None, record: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(arms, rewards, aux, declared)`` of the compiled run from ``seed``: what the
+        verifier's harness observes when it plays this learner through the protocol with the same
+        seed (``declared`` is ``(n_steps, k)`` when ``record`` and the learner declares a vector
+        each step, else empty)."""
         bandit = self.check(bandit)
         n_steps = check_steps(n_steps, bandit)
-        ss, recorded, spawn_key = seed_sequence(seed)
-        rng = np.random.default_rng(ss)
-        actions = np.empty(n_steps, dtype=np.int64)
+        env_rng, subject_seed = protocol_seeds(seed, "seed", BanditArgumentError)
+        agent_rng = np.random.default_rng(subject_seed)
+        k = bandit.k
+        arms = np.empty(n_steps, dtype=np.int64)
         rewards = np.empty(n_steps)
         aux = np.empty(n_steps)
-        self._call(bandit._env(), n_steps, self._track(bandit), rng, actions, rewards, aux)
-        return self._record(bandit, n_steps, recorded, spawn_key, actions, rewards, aux)
+        rows = n_steps if record and self.declares is not None else 0
+        declared = np.empty((rows, k))
+        self._play(bandit._env(), n_steps, env_rng, agent_rng, self._track(bandit), arms, rewards,
+                   aux, declared)
+        return arms, rewards, aux, declared
+
+    def run(self, bandit: Bandit, *, n_steps: int, seed=None) -> RunResult:
+        """Play ``n_steps`` steps on ``bandit`` from ``seed``; see the module docstring."""
+        ss, entropy, spawn_key = seed_sequence(seed)
+        arms, rewards, aux, _ = self.transcript(bandit, n_steps=n_steps, seed=ss)
+        return self._record(self.check(bandit), len(arms), entropy, spawn_key, arms, rewards, aux)
 
     def _record(self, bandit, n_steps, seed, spawn_key, actions, rewards, aux) -> RunResult:
         extras: dict[str, Any] = {"actions": actions, "spawn_key": spawn_key,
@@ -162,13 +191,109 @@ class BanditLearner:
                          returns=rewards, counts=np.bincount(actions, minlength=bandit.k),
                          extras=extras)
 
+    # -- the protocol (rlcert.proofs_checks.protocols.BanditSubject) ---------------------------
+    def reset(self, n_arms: int, seed=None, *, n_steps: int | None = None) -> None:
+        """Start a run on ``n_arms`` arms, the learner's randomness from ``seed`` (an int, a
+        SeedSequence or None); ``n_steps`` is the horizon, needed by horizon-tuned learners."""
+        k = check_positive_int(n_arms, "n_arms")
+        if k < 2:
+            raise BanditArgumentError(f"n_arms = {n_arms!r}: a bandit needs at least 2 arms")
+        if n_steps is not None:
+            n_steps = check_positive_int(n_steps, "n_steps")
+        self._rng = np.random.default_rng(as_seed_sequence(seed, "seed", BanditArgumentError))
+        self._k = k
+        self._s = 0
+        self._fresh(k, n_steps)
+
+    def _started(self, method: str) -> None:
+        if getattr(self, "_k", None) is None:
+            raise BanditArgumentError(f"{self.name}.{method}() before reset(n_arms, seed): call "
+                                      f"reset first")
+
+    def select(self) -> int:
+        """The arm to play at the current step."""
+        self._started("select")
+        return int(self._select())
+
+    def update(self, arm: int, reward: float) -> None:
+        """Record that ``arm`` was played and paid ``reward``; advance the step."""
+        self._started("update")
+        if isinstance(arm, (bool, np.bool_)) or not isinstance(arm, (int, np.integer)) \
+                or not 0 <= arm < self._k:
+            raise BanditArgumentError(f"arm = {arm!r} is not an arm index in [0, {self._k})")
+        r = float(reward)
+        if not math.isfinite(r) or (self.unit_rewards and not 0.0 <= r <= 1.0):
+            raise BanditArgumentError(f"reward = {reward!r} must be finite"
+                                      + (" and in [0, 1]" if self.unit_rewards else ""))
+        self._update(int(arm), r)
+        self._s += 1
+
+    def _fresh(self, k: int, n_steps: int | None) -> None:
+        raise NotImplementedError
+
+    def _select(self) -> int:
+        raise NotImplementedError
+
+    def _update(self, arm: int, reward: float) -> None:
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{type(self).__name__}({args})"
 
 
+class _EmpiricalMeans(BanditLearner):
+    """Protocol state shared by learners that keep plays and reward sums per arm."""
+
+    def _fresh(self, k, n_steps):
+        self._counts = np.zeros(k, dtype=np.int64)
+        self._sums = np.zeros(k)
+
+    def _update(self, arm, reward):
+        self._counts[arm] += 1
+        self._sums[arm] += reward
+
+
 # -- UCB-type ----------------------------------------------------------------------------------
-class UCB1(BanditLearner):
+class _IndexPolicy(_EmpiricalMeans):
+    """UCB1 and KL-UCB: the compiled index rule of :mod:`._kernels`, and ``indices()``."""
+
+    tracks_index = True
+    declares = "indices"
+    _rule = K.RULE_UCB1
+
+    def _constants(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def _play(self, env, n_steps, env_rng, agent_rng, track, arms, rewards, aux, declared):
+        scale, c = self._constants()
+        K.play_index(*env, n_steps, self._rule, scale, c, track, env_rng, arms, rewards, aux,
+                     declared)
+
+    def _fresh(self, k, n_steps):
+        super()._fresh(k, n_steps)
+        self._prev = 0
+
+    def _select(self):
+        scale, c = self._constants()
+        return K.index_select(self._counts, self._sums, self._s, self._prev, self._rule, scale,
+                              c, -1)[0]
+
+    def _update(self, arm, reward):
+        super()._update(arm, reward)
+        self._prev = arm
+
+    def indices(self) -> np.ndarray:
+        """Every arm's index at the current step (:func:`._kernels.index_all`): ``select()``
+        plays the first maximiser. Declared to the verifier's coverage checks."""
+        self._started("indices")
+        scale, c = self._constants()
+        out = np.empty(self._k)
+        K.index_all(self._counts, self._sums, self._s, self._rule, scale, c, out)
+        return out
+
+
+class UCB1(_IndexPolicy):
     r"""UCB1 of Auer, Cesa-Bianchi and Fischer (2002), Figure 1.
 
     Play each machine once; then play the machine ``j`` that maximises
@@ -200,7 +325,6 @@ class UCB1(BanditLearner):
     """
 
     name = "UCB1"
-    tracks_index = True
 
     def __init__(self, bonus_scale: float = 1.0) -> None:
         self.bonus_scale = _finite("bonus_scale", bonus_scale, 0.0)
@@ -208,12 +332,11 @@ class UCB1(BanditLearner):
     def params(self, n_steps=None, k=None):
         return {"bonus_scale": self.bonus_scale}
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
-        K.index_policy(*env, n_steps, K.RULE_UCB1, self.bonus_scale, 0.0, track, rng,
-                       actions, rewards, aux)
+    def _constants(self):
+        return self.bonus_scale, 0.0
 
 
-class KLUCB(BanditLearner):
+class KLUCB(_IndexPolicy):
     r"""KL-UCB of Garivier and Cappé (2011), Algorithm 1, for rewards in ``[0, 1]``.
 
     Play each arm once; then, after ``t`` plays, play
@@ -241,7 +364,7 @@ class KLUCB(BanditLearner):
     """
 
     name = "KL-UCB"
-    tracks_index = True
+    _rule = K.RULE_KLUCB
 
     def __init__(self, c: float = 3.0) -> None:
         self.c = _finite("c", c, 0.0)
@@ -249,13 +372,40 @@ class KLUCB(BanditLearner):
     def params(self, n_steps=None, k=None):
         return {"c": self.c}
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
-        K.index_policy(*env, n_steps, K.RULE_KLUCB, 1.0, self.c, track, rng,
-                       actions, rewards, aux)
+    def _constants(self):
+        return 1.0, self.c
 
 
 # -- Thompson sampling -------------------------------------------------------------------------
-class BernoulliThompsonSampling(BanditLearner):
+class _Thompson(_EmpiricalMeans):
+    """Thompson sampling's protocol state: successes and failures besides plays and sums."""
+
+    _rule = K.RULE_TS_BETA
+
+    def _prior_arrays(self, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+        raise NotImplementedError
+
+    def _play(self, env, n_steps, env_rng, agent_rng, track, arms, rewards, aux, declared):
+        a0, b0, tau = self._prior_arrays(env[1].shape[0])
+        K.play_thompson(*env, n_steps, self._rule, a0, b0, tau, env_rng, agent_rng, arms, rewards,
+                        aux)
+
+    def _fresh(self, k, n_steps):
+        super()._fresh(k, n_steps)
+        self._succ, self._fail = np.zeros(k), np.zeros(k)
+        self._priors = self._prior_arrays(k)
+
+    def _select(self):
+        a0, b0, tau = self._priors
+        return K.thompson_select(self._succ, self._fail, self._counts, self._sums, self._rule,
+                                 a0, b0, tau, self._rng)
+
+    def _update(self, arm, reward):
+        K.thompson_update(self._succ, self._fail, self._counts, self._sums, self._rule, arm,
+                          reward, self._rng)
+
+
+class BernoulliThompsonSampling(_Thompson):
     r"""Thompson sampling with Beta priors (Agrawal and Goyal 2012, Algorithms 1 and 2).
 
     Each step samples ``theta_i ~ Beta(alpha0_i + S_i, beta0_i + F_i)`` for every arm, with
@@ -288,7 +438,7 @@ class BernoulliThompsonSampling(BanditLearner):
                 raise BanditArgumentError(f"{name}[{i}] = {float(v)!r} must be a positive number")
         return arr
 
-    def _priors(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _prior_vectors(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         out = []
         for name, arr in (("alpha0", self.alpha0), ("beta0", self.beta0)):
             if arr.shape[0] == 1:
@@ -301,19 +451,19 @@ class BernoulliThompsonSampling(BanditLearner):
 
     def check(self, bandit):
         bandit = super().check(bandit)
-        self._priors(bandit.k)
+        self._prior_vectors(bandit.k)
         return bandit
 
     def params(self, n_steps=None, k=None):
         return {"alpha0": self.alpha0.tolist() if self.alpha0.size > 1 else float(self.alpha0[0]),
                 "beta0": self.beta0.tolist() if self.beta0.size > 1 else float(self.beta0[0])}
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
-        a0, b0 = self._priors(env[1].shape[0])
-        K.thompson(*env, n_steps, K.RULE_TS_BETA, a0, b0, 1.0, rng, actions, rewards, aux)
+    def _prior_arrays(self, k):
+        a0, b0 = self._prior_vectors(k)
+        return a0, b0, 1.0
 
 
-class GaussianThompsonSampling(BanditLearner):
+class GaussianThompsonSampling(_Thompson):
     r"""Thompson sampling with Gaussian priors (Agrawal and Goyal 2013, Algorithm 2).
 
     Each step samples ``theta_i ~ N(mu_hat_i, sigma^2 / (k_i + 1))`` with ``k_i`` the plays of arm
@@ -330,6 +480,7 @@ class GaussianThompsonSampling(BanditLearner):
 
     name = "TS-Gaussian"
     unit_rewards = False
+    _rule = K.RULE_TS_GAUSSIAN
 
     def __init__(self, sigma: float = 1.0) -> None:
         self.sigma = _finite("sigma", sigma, 0.0, lo_open=True)
@@ -337,10 +488,9 @@ class GaussianThompsonSampling(BanditLearner):
     def params(self, n_steps=None, k=None):
         return {"sigma": self.sigma}
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
-        one = np.ones(env[1].shape[0])
-        K.thompson(*env, n_steps, K.RULE_TS_GAUSSIAN, one, one, self.sigma, rng,
-                   actions, rewards, aux)
+    def _prior_arrays(self, k):
+        one = np.ones(k)
+        return one, one, self.sigma
 
 
 # -- EXP3 --------------------------------------------------------------------------------------
@@ -386,6 +536,7 @@ class EXP3(BanditLearner):
 
     name = "EXP3"
     expected_from_probabilities = True
+    declares = "probabilities"
     TUNINGS = ("auer2002", "lattimore-szepesvari")
 
     def __init__(self, tuning: str = "auer2002", horizon: int | None = None) -> None:
@@ -414,14 +565,67 @@ class EXP3(BanditLearner):
             out["gamma" if self.tuning == "auer2002" else "eta"] = self.rate(k, n_steps)
         return out
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
+    @property
+    def _rule(self) -> int:
+        return K.RULE_EXP3_AUER if self.tuning == "auer2002" else K.RULE_EXP3_LS
+
+    def _play(self, env, n_steps, env_rng, agent_rng, track, arms, rewards, aux, declared):
         k = env[1].shape[0]
-        rule = K.RULE_EXP3_AUER if self.tuning == "auer2002" else K.RULE_EXP3_LS
-        K.exp3(*env, n_steps, rule, self.rate(k, n_steps), rng, actions, rewards, aux)
+        K.play_exp3(*env, n_steps, self._rule, self.rate(k, n_steps), env_rng, arms, rewards, aux,
+                    declared)
+
+    def _fresh(self, k, n_steps):
+        if n_steps is None and self.horizon is None:
+            raise BanditArgumentError("EXP3 is tuned for a horizon: pass reset(..., n_steps=n) "
+                                      "or EXP3(horizon=n)")
+        self._rate = self.rate(k, n_steps if self.horizon is None else self.horizon)
+        self._weights = np.zeros(k)
+        self._p = None
+
+    def probabilities(self) -> np.ndarray:
+        """The sampling distribution of the current step (declared to the verifier, which then
+        draws the arm itself); ``update`` uses it."""
+        self._started("probabilities")
+        p = np.empty(self._k)
+        K.exp3_probabilities(self._weights, self._rule, self._rate, p)
+        self._p = p
+        return p.copy()
+
+    def _select(self):
+        self.probabilities()
+        return sample_categorical(self._p, self._rng.random())
+
+    def _update(self, arm, reward):
+        if self._p is None:
+            raise BanditArgumentError("EXP3.update() before select() or probabilities() of "
+                                      "this step")
+        K.exp3_update(self._weights, self._rule, self._rate, self._p, arm, reward)
+        self._p = None
 
 
 # -- epsilon-greedy ----------------------------------------------------------------------------
-class EpsilonGreedy(BanditLearner):
+class _EpsilonGreedy(_EmpiricalMeans):
+    """Protocol steps of the epsilon-greedy learners (their coins are the learner's own)."""
+
+    unit_rewards = False
+    _rule = K.RULE_EPS_FIXED
+
+    def _eps_params(self) -> tuple[float, float, float]:
+        raise NotImplementedError
+
+    def _play(self, env, n_steps, env_rng, agent_rng, track, arms, rewards, aux, declared):
+        eps, c, d = self._eps_params()
+        K.play_epsilon_greedy(*env, n_steps, self._rule, eps, c, d, env_rng, agent_rng, arms,
+                              rewards, aux)
+
+    def _select(self):
+        eps, c, d = self._eps_params()
+        return K.epsilon_greedy_select(self._counts, self._sums,
+                                       K.epsilon_at(self._rule, eps, c, d, self._k, self._s),
+                                       self._rng)
+
+
+class EpsilonGreedy(_EpsilonGreedy):
     r"""epsilon-greedy with a fixed ``epsilon`` (Sutton and Barto 2018, Section 2.2).
 
     Each step: with probability ``epsilon`` a uniformly random arm, otherwise the arm with the
@@ -434,7 +638,6 @@ class EpsilonGreedy(BanditLearner):
     """
 
     name = "epsilon-greedy"
-    unit_rewards = False
 
     def __init__(self, epsilon: float = 0.1) -> None:
         self.epsilon = _finite("epsilon", epsilon, 0.0, 1.0)
@@ -442,12 +645,11 @@ class EpsilonGreedy(BanditLearner):
     def params(self, n_steps=None, k=None):
         return {"epsilon": self.epsilon}
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
-        K.epsilon_greedy(*env, n_steps, K.RULE_EPS_FIXED, self.epsilon, 0.0, 1.0, rng,
-                         actions, rewards, aux)
+    def _eps_params(self):
+        return self.epsilon, 0.0, 1.0
 
 
-class DecayingEpsilonGreedy(BanditLearner):
+class DecayingEpsilonGreedy(_EpsilonGreedy):
     r"""epsilon_n-GREEDY of Auer, Cesa-Bianchi and Fischer (2002), Figure 3.
 
     At play ``n = 1, 2, ...``: ``epsilon_n = min{1, c K / (d^2 n)}``; with probability
@@ -465,7 +667,7 @@ class DecayingEpsilonGreedy(BanditLearner):
     """
 
     name = "epsilon_n-greedy"
-    unit_rewards = False
+    _rule = K.RULE_EPS_DECAYING
 
     def __init__(self, c: float, d: float) -> None:
         self.c = _finite("c", c, 0.0, lo_open=True)
@@ -479,6 +681,5 @@ class DecayingEpsilonGreedy(BanditLearner):
     def params(self, n_steps=None, k=None):
         return {"c": self.c, "d": self.d}
 
-    def _call(self, env, n_steps, track, rng, actions, rewards, aux):
-        K.epsilon_greedy(*env, n_steps, K.RULE_EPS_DECAYING, 0.0, self.c, self.d, rng,
-                         actions, rewards, aux)
+    def _eps_params(self):
+        return 0.0, self.c, self.d

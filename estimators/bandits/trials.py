@@ -18,6 +18,8 @@ import numpy as np
 from . import _kernels as K
 from .errors import BanditArgumentError
 from .instances import KIND_TABLE
+from rlcert.estimators.base import protocol_seeds
+
 from .learners import BanditLearner, check_steps, seed_sequence
 
 
@@ -152,9 +154,11 @@ def run_trials(learner: BanditLearner, bandit, *, n_steps: int, n_trials: int, s
         actions = np.empty(n_steps, dtype=np.int64)
         rewards = np.empty(n_steps)
         aux = np.empty(n_steps)
+        no_vectors = np.empty((0, k))
         for i in rows:
-            rng = np.random.default_rng(children[i])
-            learner._call(env, n_steps, track, rng, actions, rewards, aux)
+            env_rng, subject_seed = protocol_seeds(children[i], "seed", BanditArgumentError)
+            learner._play(env, n_steps, env_rng, np.random.default_rng(subject_seed), track,
+                          actions, rewards, aux, no_vectors)
             K.reduce_trial(kind, actions, rewards, aux, gaps, best_cum, mu_star, cp, expected,
                            tracked, cum[i], counts[i], exp_out[i], failures)
         return failures

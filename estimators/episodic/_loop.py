@@ -3,8 +3,10 @@
 One driver (:func:`run_loop`) runs environment and agent for K episodes: at the start of each
 episode the learner fixes its Markov policy (:func:`begin_episode`), the policy's exact value in
 the true MDP gives the episode's pseudo-regret, the episode is rolled out in the environment,
-and each transition updates the learner (:func:`observe_step`). The step API of the Python
-classes calls the same two functions, so both paths share one implementation.
+and each transition updates the learner (:func:`observe_step`). The protocol methods of the
+Python classes (``start_episode``, ``observe``) call the same two functions, and the environment
+draws its numbers in the order the verifier's harness does, so a compiled run and a harness run
+from the same seed play the same actions.
 
 Learner codes (``algo``): see :data:`ALGOS`. Learner state is a tuple of arrays
 (:func:`new_state`); parameters are a float array (:data:`PARAM_NAMES`).
@@ -15,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rlcert.mdp.kernels import row_dot, row_sample
+from rlcert.mdp.rollout import (deterministic_policy_value, episode_step, min_difference,
+                                randomised_policy_value, sample_categorical)
 
 from . import bonuses as bn
 
@@ -190,76 +193,70 @@ def observe_step(algo, state, h, s, a, r, s2, H, S, A, params, rng):
 
 
 @njit(cache=True)
-def policy_value(T, stride, R_env, pi, epsilon, V_out):
-    """Exact value of the Markov policy that plays ``pi[h, s]`` with probability ``1 - epsilon``
-    and a uniformly random action otherwise: ``V[h] = r_pi + P_pi V[h+1]``, ``V[H] = 0``."""
-    H, S, A = R_env.shape
-    V_out[H, :] = 0.0
-    for h in range(H - 1, -1, -1):
-        off = h * stride
+def epsilon_policy(pi, eps, W):
+    """``W[h, s, a] = eps / A + (1 - eps) 1{a = pi[h, s]}``: the randomised policy an
+    epsilon-greedy learner declares."""
+    H, S, A = W.shape
+    for h in range(H):
         for s in range(S):
-            a_star = pi[h, s]
-            greedy_q = R_env[h, s, a_star] + row_dot(T, off + s * A + a_star, V_out[h + 1])
-            if epsilon > 0.0:
-                mean_q = 0.0
-                for a in range(A):
-                    mean_q += R_env[h, s, a] + row_dot(T, off + s * A + a, V_out[h + 1])
-                V_out[h, s] = (1.0 - epsilon) * greedy_q + epsilon * mean_q / A
-            else:
-                V_out[h, s] = greedy_q
+            for a in range(A):
+                W[h, s, a] = eps / A
+            W[h, s, pi[h, s]] += 1.0 - eps
+    return W
 
 
 @njit(cache=True)
-def _sample_index(cdf, u):
-    for i in range(cdf.shape[0]):
-        if u < cdf[i]:
-            return i
-    return cdf.shape[0] - 1
+def episode_epsilon(params, k):
+    """The exploration rate of episode ``k`` (0-based): ``epsilon`` or ``min(1, epsilon /
+    (k + 1)^q)`` with ``q = epsilon_decay > 0``."""
+    eps = params[P_EPS]
+    if params[P_DECAY] > 0.0:
+        eps = min(1.0, params[P_EPS] / (k + 1.0) ** params[P_DECAY])
+    return eps
 
 
 @njit(cache=True)
-def run_loop(algo, state, T, stride, R_env, bernoulli_rewards, init_cdf, initial, V_star0,
-             Q_star, pi_star, K, params, rng, regret, returns, margins):
-    """K episodes of environment and agent; fills ``regret``, ``returns`` and (when ``Q_star`` is
-    given, i.e. non-empty) ``margins[k] = min_{h,s,a} (Q_k - Q*)`` at the start of episode k."""
+def run_loop(algo, state, T, stride, R_env, bernoulli_rewards, initial, Q_star, pi_star, K,
+             params, env_rng, agent_rng, values, starts, returns, margins, states, actions):
+    """K episodes of environment and learner, as the verifier's harness plays them.
+
+    Episode ``k``: the learner fixes its Markov policy (:func:`begin_episode`, its randomness from
+    ``agent_rng``); ``values[k] = initial . V^{pi_k}_0`` is that policy's exact value
+    (:mod:`rlcert.mdp.rollout`); with ``Q_star`` non-empty, ``margins[k] = min_{h,s,a} (Q_k -
+    Q*)``. The environment then draws ``u_0`` (the start state, ``starts[k]``) and, at every step,
+    ``u_a`` (the action, when the declared policy is randomised), ``u_r`` (a Bernoulli reward) and
+    ``u_s`` (the next state), in this order, from ``env_rng``; ``returns[k]`` is the realised
+    return. ``states`` and ``actions`` (``(K, H)``, or empty) record the path.
+    """
     H, S, A = R_env.shape
     V_pi = np.empty((H + 1, S))
+    W = np.empty((H, S, A))
     record = Q_star.shape[0] == H
+    path = states.shape[0] == K
     for k in range(K):
-        begin_episode(algo, state, T, stride, R_env, pi_star, H, S, A, params, rng)
+        begin_episode(algo, state, T, stride, R_env, pi_star, H, S, A, params, agent_rng)
         pi = state[13]
-        eps = params[P_EPS]
-        if params[P_DECAY] > 0.0:
-            eps = min(1.0, params[P_EPS] / (k + 1.0) ** params[P_DECAY])
+        eps = episode_epsilon(params, k)
+        if eps > 0.0:
+            epsilon_policy(pi, eps, W)
+            values[k] = randomised_policy_value(T, stride, R_env, W, initial, V_pi)
+        else:
+            values[k] = deterministic_policy_value(T, stride, R_env, pi, initial, V_pi)
         if record:
-            m = np.inf
-            Q = state[4]
-            for h in range(H):
-                for s in range(S):
-                    for a in range(A):
-                        d = Q[h, s, a] - Q_star[h, s, a]
-                        if d < m:
-                            m = d
-            margins[k] = m
-        policy_value(T, stride, R_env, pi, eps, V_pi)
-        v = 0.0
-        for s in range(S):
-            v += initial[s] * V_pi[0, s]
-        regret[k] = V_star0 - v
-        s = _sample_index(init_cdf, rng.random())
+            margins[k] = min_difference(state[4], Q_star)
+        s = sample_categorical(initial, env_rng.random())
+        starts[k] = s
         ret = 0.0
         for h in range(H):
-            if eps > 0.0 and rng.random() < eps:
-                a = int(rng.random() * A)
-                if a >= A:
-                    a = A - 1
-            else:
-                a = pi[h, s]
-            r = R_env[h, s, a]
-            if bernoulli_rewards:
-                r = 1.0 if rng.random() < r else 0.0
-            s2 = row_sample(T, h * stride + s * A + a, rng.random())
+            u_a = env_rng.random()
+            u_r = env_rng.random()
+            u_s = env_rng.random()
+            a = sample_categorical(W[h, s], u_a) if eps > 0.0 else pi[h, s]
+            r, s2 = episode_step(T, stride, R_env, h, s, a, u_r, u_s, bernoulli_rewards)
+            if path:
+                states[k, h] = s
+                actions[k, h] = a
             ret += r
-            observe_step(algo, state, h, s, a, r, s2, H, S, A, params, rng)
+            observe_step(algo, state, h, s, a, r, s2, H, S, A, params, agent_rng)
             s = s2
         returns[k] = ret

@@ -6,9 +6,13 @@ Every learner has
 * ``run(mdp, *, n_episodes, seed, record_optimism=False, reward_noise="none")``: the whole
   interaction loop compiled (:mod:`._loop`), with the exact pseudo-regret of each episode,
   ``initial . (V*_1 - V^{pi_k}_1)``, from the oracle's value of the policy played;
-* a step API for environments rlcert does not own: ``start(n_states, n_actions, horizon,
-  n_episodes, seed)``, then per episode ``reset()``, ``act(state, h)`` and
-  ``observe(state, action, reward, next_state)``.
+* the verifier's episodic protocol (:class:`rlcert.proofs_checks.protocols.EpisodicSubject`), for
+  environments the learner does not own: ``reset(S, A, H, seed, *, n_episodes)``, then per
+  episode ``start_episode() -> policy`` (the ``(H, S)`` actions it commits to, or ``(H, S, A)``
+  probabilities for epsilon-greedy), ``act(h, s)`` and ``observe(h, s, a, r, s_next)``;
+  ``q_values()`` returns the current ``(H, S, A)`` table. ``run`` and the protocol share the same
+  compiled steps and seeding (:func:`rlcert.estimators.base.protocol_seeds`): a harness run plays
+  exactly what ``run`` plays from the same seed (tested).
 
 Rewards must lie in [0, 1] (the bonuses assume it). The environment's rewards are deterministic
 (``r(s, a)``) unless ``reward_noise="bernoulli"`` draws ``Bernoulli(r(s, a))``. Learners estimate
@@ -18,12 +22,15 @@ rewards by their empirical mean.
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
 from rlcert.mdp import FiniteHorizonMDP, solve
 
-from ..base import RunResult, cumulative
+from rlcert.mdp.rollout import sample_categorical
+
+from ..base import RunResult, as_seed_sequence, cumulative, protocol_seeds, seed_record
 from . import _loop
 
 
@@ -45,9 +52,10 @@ def _check_nonnegative(value, name):
     return float(value)
 
 
-def _rng(seed):
-    ss = np.random.SeedSequence(seed)
-    return np.random.Generator(np.random.PCG64(ss)), ss.entropy if seed is None else seed
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise LearnerArgumentError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 class EpisodicLearner:
@@ -104,6 +112,46 @@ class EpisodicLearner:
                                        f"range is [{R.min():.6g}, {R.max():.6g}] (rescale it)")
 
     # -- the compiled loop ---------------------------------------------------------------------
+    def transcript(self, mdp: FiniteHorizonMDP, *, n_episodes: int, seed=None,
+                   record_optimism: bool = False, reward_noise: str = "none",
+                   record_path: bool = False) -> dict:
+        """What the verifier's harness observes when it plays this learner through the protocol
+        with the same seed, from the compiled loop: per episode ``values`` (``initial .
+        V^{pi_k}_0`` of the declared policy), ``starts`` (start state), ``returns``, ``margins``
+        (``min (Q_k - Q*)`` when ``record_optimism``, else NaN) and, with ``record_path``, the
+        ``(K, H)`` ``states`` and ``actions``; plus ``V_star`` and ``Q_star`` of the model and the
+        final ``counts``."""
+        self._check_model(mdp)
+        K = _positive_int(n_episodes, "n_episodes")
+        if reward_noise not in ("none", "bernoulli"):
+            raise LearnerArgumentError(f"reward_noise={reward_noise!r} is not 'none' or "
+                                       f"'bernoulli'")
+        H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
+        opt = solve(mdp)
+        env_rng, subject_seed = protocol_seeds(seed, "seed", LearnerArgumentError)
+        state = _loop.new_state(H, S, A)
+        values, returns = np.empty(K), np.empty(K)
+        starts = np.empty(K, np.int64)
+        margins = np.full(K, np.nan)
+        Q_star = opt.Q if record_optimism else np.empty((0, S, A))
+        shape = (K, H) if record_path else (0, 0)
+        states, actions = np.empty(shape, np.int64), np.empty(shape, np.int64)
+        pi_star = self._model_policy(mdp)
+        if self._code == _loop.KNOWN_MODEL:
+            state[4][:] = opt.Q  # the known model's declared Q table is Q* itself
+        _loop.run_loop(self._code, state, mdp.operand, mdp.stage_stride, mdp._R,
+                       reward_noise == "bernoulli", np.ascontiguousarray(mdp.initial), Q_star,
+                       pi_star, K, self._param_array(float(K * H)), env_rng,
+                       np.random.default_rng(subject_seed), values, starts, returns, margins,
+                       states, actions)
+        counts = state[7].copy() if self._code in (_loop.QL_HOEFFDING, _loop.QL_BERNSTEIN) \
+            else state[0].copy()
+        out = {"values": values, "starts": starts, "returns": returns, "margins": margins,
+               "V_star": opt.V, "Q_star": opt.Q, "counts": counts}
+        if record_path:
+            out.update(states=states, actions=actions)
+        return out
+
     def run(self, mdp: FiniteHorizonMDP, *, n_episodes: int, seed: int | None = None,
             record_optimism: bool = False, reward_noise: str = "none") -> RunResult:
         """Run ``n_episodes`` episodes on ``mdp`` and measure the pseudo-regret exactly.
@@ -111,90 +159,104 @@ class EpisodicLearner:
         ``record_optimism`` stores ``extras["optimism_margin"][k] = min_{h,s,a} (Q_k - Q*)`` at
         the start of each episode (optimistic learners: negative means optimism failed).
         """
-        self._check_model(mdp)
-        if isinstance(n_episodes, bool) or not isinstance(n_episodes, numbers.Integral) \
-                or n_episodes < 1:
-            raise LearnerArgumentError(f"n_episodes must be a positive integer, got {n_episodes!r}")
-        if reward_noise not in ("none", "bernoulli"):
-            raise LearnerArgumentError(f"reward_noise={reward_noise!r} is not 'none' or "
-                                       f"'bernoulli'")
-        K, H, S, A = int(n_episodes), mdp.horizon, mdp.n_states, mdp.n_actions
-        opt = solve(mdp)
-        initial = mdp.initial
-        rng, seed_used = _rng(seed)
-        state = _loop.new_state(H, S, A)
-        regret, returns = np.empty(K), np.empty(K)
-        margins = np.full(K, np.nan)
-        record = record_optimism and self._code != _loop.KNOWN_MODEL  # its Q table is unused
-        Q_star = opt.Q if record else np.empty((0, S, A))
-        _loop.run_loop(self._code, state, mdp.operand, mdp.stage_stride, mdp._R,
-                       reward_noise == "bernoulli", np.cumsum(initial), initial,
-                       float(initial @ opt.V[0]), Q_star, opt.policy, K,
-                       self._param_array(float(K * H)), rng, regret, returns, margins)
-        extras = {"V_star0": float(initial @ opt.V[0]), "T_steps": K * H, "horizon": H}
+        ss, entropy, spawn_key = seed_record(seed, "seed", LearnerArgumentError)
+        tr = self.transcript(mdp, n_episodes=n_episodes, seed=ss,
+                             record_optimism=record_optimism, reward_noise=reward_noise)
+        K, H, S, A = len(tr["values"]), mdp.horizon, mdp.n_states, mdp.n_actions
+        V_star0 = float(mdp.initial @ tr["V_star"][0])
+        regret = V_star0 - tr["values"]
+        extras = {"V_star0": V_star0, "T_steps": K * H, "horizon": H, "starts": tr["starts"],
+                  "spawn_key": spawn_key}
         if record_optimism:
-            extras["optimism_margin"] = margins  # NaN for the known-model learner
-        counts = state[7].copy() if self._code in (_loop.QL_HOEFFDING, _loop.QL_BERNSTEIN) \
-            else state[0].copy()
+            extras["optimism_margin"] = tr["margins"]
         params = {**self.params(), "H": H, "S": S, "A": A, "K": K, "reward_noise": reward_noise}
-        return RunResult(self.algorithm, params, seed_used, "episodes", regret,
-                         cumulative(regret), returns, counts, extras)
+        return RunResult(self.algorithm, params, entropy, "episodes", regret,
+                         cumulative(regret), tr["returns"], tr["counts"], extras)
 
-    # -- step API ------------------------------------------------------------------------------
-    def start(self, n_states: int, n_actions: int, horizon: int, n_episodes: int,
-              seed: int | None = None) -> None:
-        """Prepare for ``n_episodes`` episodes of an environment the learner does not own."""
-        if self._code == _loop.KNOWN_MODEL:
-            raise LearnerArgumentError("the known-model learner needs the model: use run()")
-        for name, v in (("n_states", n_states), ("n_actions", n_actions), ("horizon", horizon),
-                        ("n_episodes", n_episodes)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise LearnerArgumentError(f"{name} must be a positive integer, got {v!r}")
-        self._dims = (int(horizon), int(n_states), int(n_actions))
-        self._state = _loop.new_state(*self._dims)
-        self._params = self._param_array(float(n_episodes * horizon))
-        self._rng, _ = _rng(seed)
-        self._h = 0
+    def _model_policy(self, mdp) -> np.ndarray:
+        return np.zeros((mdp.horizon, mdp.n_states), np.int64)
+
+    # -- the protocol (rlcert.proofs_checks.protocols.EpisodicSubject) ------------------------
+    #: whether the learner's widths depend on the total number of steps T = K H
+    needs_budget = True
+
+    def reset(self, S: int, A: int, H: int, seed=None, *, n_episodes: int | None = None) -> None:
+        """Start a run on an environment with ``S`` states, ``A`` actions and horizon ``H``; the
+        learner's randomness from ``seed``. ``n_episodes`` (``K``) sets ``T = K H`` in the
+        confidence widths of UCBVI and optimistic Q-learning, which need it."""
+        S, A, H = (_positive_int(v, n) for v, n in ((S, "S"), (A, "A"), (H, "H")))
+        if n_episodes is None:
+            if self.needs_budget:
+                raise LearnerArgumentError(f"{self.algorithm} needs n_episodes (its confidence "
+                                           f"widths use T = K H): reset(S, A, H, seed, "
+                                           f"n_episodes=K)")
+            n_episodes = 1
+        K = _positive_int(n_episodes, "n_episodes")
+        self._dims = (H, S, A)
+        self._state = _loop.new_state(H, S, A)
+        self._params = self._param_array(float(K * H))
+        self._rng = np.random.default_rng(as_seed_sequence(seed, "seed", LearnerArgumentError))
         self._episode = 0
+        self._W = None
+        self._pi_star = self._protocol_policy(H, S, A)
 
-    def reset(self) -> None:
-        """Begin an episode: fix the policy (planning for model-based learners)."""
+    def _protocol_policy(self, H, S, A) -> np.ndarray:
+        return np.zeros((H, S), np.int64)
+
+    def _started(self, method: str) -> None:
         if self._state is None:
-            raise LearnerArgumentError("call start(...) before reset()")
+            raise LearnerArgumentError(f"{self.algorithm}.{method}() before reset(S, A, H, "
+                                       f"seed, n_episodes=K): call reset first")
+
+    def start_episode(self) -> np.ndarray:
+        """Fix the Markov policy of the next episode (planning, for model-based learners) and
+        return it: ``(H, S)`` int actions, or ``(H, S, A)`` probabilities for epsilon-greedy."""
+        self._started("start_episode")
         H, S, A = self._dims
-        dummy_T = np.zeros((1, S))
-        _loop.begin_episode(self._code, self._state, dummy_T, 0, np.zeros((H, S, A)),
-                            np.zeros((H, S), np.int64), H, S, A, self._params, self._rng)
-        self._h = 0
+        _loop.begin_episode(self._code, self._state, np.zeros((1, S)), 0, np.zeros((H, S, A)),
+                            self._pi_star, H, S, A, self._params, self._rng)
+        eps = _loop.episode_epsilon(self._params, self._episode)
         self._episode += 1
-        p = self._params
-        self._eps = p[_loop.P_EPS] if p[_loop.P_DECAY] == 0 else min(
-            1.0, p[_loop.P_EPS] / self._episode ** p[_loop.P_DECAY])
+        if eps > 0.0:
+            self._W = _loop.epsilon_policy(self._state[13], eps, np.empty((H, S, A)))
+            return self._W.copy()
+        self._W = None
+        return self._state[13].copy()
 
-    def act(self, state: int, h: int) -> int:
-        """The action at ``state`` and stage ``h`` (0-based)."""
+    def act(self, h: int, s: int) -> int:
+        """The action at stage ``h`` (0-based) in state ``s`` under the declared policy (drawn
+        with the learner's own generator when the policy is randomised)."""
+        self._started("act")
         H, S, A = self._dims
-        if not (0 <= h < H and 0 <= state < S):
-            raise LearnerArgumentError(f"act(state={state}, h={h}) is outside S={S}, H={H}")
-        if self._eps > 0 and self._rng.random() < self._eps:
-            return int(self._rng.integers(A))
-        return int(self._state[13][h, state])
+        if not (0 <= h < H and 0 <= s < S):
+            raise LearnerArgumentError(f"act(h={h!r}, s={s!r}) is outside H={H}, S={S}")
+        if self._W is not None:
+            return int(sample_categorical(self._W[h, s], self._rng.random()))
+        return int(self._state[13][h, s])
 
-    def observe(self, state: int, action: int, reward: float, next_state: int) -> None:
-        """Record the transition of the current stage and advance the stage."""
+    def observe(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
+        """Record the transition ``(s, a, r, s_next)`` observed at stage ``h``."""
+        self._started("observe")
         H, S, A = self._dims
-        if self._h >= H:
-            raise LearnerArgumentError(f"more than H={H} observations in one episode; call reset()")
-        if not (0 <= state < S and 0 <= next_state < S and 0 <= action < A):
-            raise LearnerArgumentError(f"observe({state}, {action}, {reward}, {next_state}) is "
-                                       f"outside S={S}, A={A}")
-        _loop.observe_step(self._code, self._state, self._h, int(state), int(action),
-                           float(reward), int(next_state), H, S, A, self._params, self._rng)
-        self._h += 1
+        try:
+            if any(type(v) is bool or isinstance(v, np.bool_) for v in (h, s, a, s_next)):
+                raise TypeError
+            ih, i_s, ia, i_n = (operator.index(v) for v in (h, s, a, s_next))
+        except TypeError:
+            ih = -1
+        if not (0 <= ih < H and 0 <= i_s < S and 0 <= i_n < S and 0 <= ia < A):
+            raise LearnerArgumentError(f"observe(h={h!r}, s={s!r}, a={a!r}, r={r!r}, "
+                                       f"s_next={s_next!r}) is outside H={H}, S={S}, A={A}")
+        r = float(r)
+        if not 0.0 <= r <= 1.0:
+            raise LearnerArgumentError(f"observe(...): reward r={r!r} is not in [0, 1]")
+        _loop.observe_step(self._code, self._state, ih, i_s, ia, r, i_n, H, S, A, self._params,
+                           self._rng)
 
-    @property
     def q_values(self) -> np.ndarray:
-        """The learner's current Q table ``(H, S, A)`` (a copy)."""
+        """The learner's current Q table ``(H, S, A)`` (a copy): optimistic learners' upper
+        confidence values, declared to the verifier's optimism checks."""
+        self._started("q_values")
         return self._state[4].copy()
 
     def __repr__(self) -> str:
@@ -258,6 +320,7 @@ class PSRL(EpisodicLearner):
     Agrawal and Goyal 2012) or ``"gaussian"`` (N(0, 1) prior, unit noise variance)."""
 
     algorithm = "PSRL"
+    needs_budget = False
 
     def __init__(self, *, reward_prior: str = "beta"):
         super().__init__(delta=0.05, bonus_scale=0.0)
@@ -279,6 +342,7 @@ class Greedy(EpisodicLearner):
     (``epsilon_decay = q > 0`` uses ``min(1, epsilon / k^q)`` in episode ``k``)."""
 
     algorithm = "greedy"
+    needs_budget = False
 
     def __init__(self, *, epsilon: float = 0.0, epsilon_decay: float = 0.0):
         super().__init__(delta=0.05, bonus_scale=0.0)
@@ -295,13 +359,39 @@ class Greedy(EpisodicLearner):
 
 class KnownModel(EpisodicLearner):
     """Plays the true model's optimal policy (zero bonus, exact planning): its pseudo-regret is
-    zero, a control for the loop and the regret computation."""
+    zero, a control for the loop and the regret computation.
+
+    ``run(mdp, ...)`` plays the optimal policy of ``mdp``. Through the protocol the learner must be
+    given its model, ``KnownModel(mdp)``; it declares ``pi*`` every episode and ``Q*`` as its
+    Q table (optimism margin exactly 0).
+    """
 
     algorithm = "known-model"
     needs_stationary = False
+    needs_budget = False
 
-    def __init__(self):
+    def __init__(self, model: FiniteHorizonMDP | None = None):
         super().__init__(delta=0.05, bonus_scale=0.0)
+        if model is not None:
+            self._check_model(model)
+        self.model = model
 
     def params(self) -> dict:
         return {}
+
+    def _model_policy(self, mdp) -> np.ndarray:
+        return solve(mdp).policy.astype(np.int64)
+
+    def _known_q(self, mdp) -> np.ndarray:
+        return np.array(solve(mdp).Q)
+
+    def _protocol_policy(self, H, S, A) -> np.ndarray:
+        m = self.model
+        if m is None:
+            raise LearnerArgumentError("KnownModel needs its model to run through the protocol: "
+                                       "KnownModel(mdp)")
+        if (m.horizon, m.n_states, m.n_actions) != (H, S, A):
+            raise LearnerArgumentError(f"reset(S={S}, A={A}, H={H}) does not match the model "
+                                       f"(S={m.n_states}, A={m.n_actions}, H={m.horizon})")
+        self._state[4][:] = self._known_q(m)
+        return self._model_policy(m)

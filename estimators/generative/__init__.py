@@ -1,8 +1,9 @@
 """Estimators with a generative model, and the instance families of their sample-complexity
 checks.
 
-* Sampling (:mod:`.sampler`): :func:`sample_counts` (one multinomial per pair, ``O(nnz)`` whatever
-  ``n``), :func:`sample_next_states`, :func:`empirical_model`.
+* Sampling (:mod:`.sampler`): :class:`Sampler` (the generative model an estimator sees: it
+  counts every draw and enforces a budget), :func:`sample_counts` (one multinomial per pair,
+  ``O(nnz)`` whatever ``n``), :func:`sample_next_states`, :func:`empirical_model`.
 * Discounted (:mod:`.discounted`): :class:`PlugIn` (Azar, Munos and Kappen 2013; Agarwal, Kakade
   and Yang 2020), :class:`PerturbedPlugIn` (Li, Wei, Chi, Gu and Chen 2020),
   :class:`VarianceReducedQLearning` (Wainwright 2019).
@@ -11,8 +12,10 @@ checks.
 * Instances (:mod:`.instances`): :func:`azar_hard`, :func:`lazy_cycle`,
   :func:`family_mixing_time`.
 
-Every estimator returns a :class:`GenerativeResult`: ``policy``, ``Q``, ``V`` (and ``gain`` for
-average reward), ``samples_per_pair`` and ``samples_total``.
+Every estimator implements ``estimate(sampler, *, rewards, gamma, budget, seed)`` (the verifier's
+generative protocol) and ``run(m, *, ..., seed)``, and returns a :class:`GenerativeResult`:
+``policy``, ``Q``, ``V`` (and ``gain`` for average reward), ``samples_per_pair`` and
+``samples_total`` (as counted by the sampler).
 """
 
 from .average import JinSidford, WangBlanchetGlynn
@@ -20,9 +23,9 @@ from .discounted import PerturbedPlugIn, PlugIn, VarianceReducedQLearning
 from .errors import GenerativeArgumentError
 from .instances import azar_hard, azar_stay_probability, family_mixing_time, lazy_cycle
 from .results import GenerativeResult
-from .sampler import empirical_model, sample_counts, sample_next_states
+from .sampler import BudgetExceeded, Sampler, empirical_model, sample_counts, sample_next_states
 
-__all__ = ["PlugIn", "PerturbedPlugIn", "VarianceReducedQLearning", "WangBlanchetGlynn",
+__all__ = ["Sampler", "BudgetExceeded", "PlugIn", "PerturbedPlugIn", "VarianceReducedQLearning", "WangBlanchetGlynn",
            "JinSidford", "GenerativeResult", "GenerativeArgumentError", "sample_counts",
            "sample_next_states", "empirical_model", "azar_hard", "azar_stay_probability",
            "lazy_cycle", "family_mixing_time"]

@@ -22,7 +22,7 @@ import math
 import numbers
 
 
-from .discounted import PerturbedPlugIn, PlugIn, _check_positive
+from .discounted import PerturbedPlugIn, PlugIn, _check_positive, run_with_sampler
 from .errors import GenerativeArgumentError
 from .results import GenerativeResult
 from .sampler import check_model, check_samples
@@ -69,18 +69,25 @@ class _Reduction:
     def _inner(self, gamma: float):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def estimate(self, sampler, *, rewards, gamma=None, budget, seed=None) -> GenerativeResult:
+        """The generative protocol: ``budget // (S A)`` draws of every pair, the discounted
+        empirical problem at :meth:`discount` (the ``gamma`` handed in is ignored: the problem is
+        average reward), and the gain estimate ``(1 - gamma) V_hat``."""
+        g = self.discount()
+        inner = self._inner(g).estimate(sampler, rewards=rewards, gamma=g, budget=budget,
+                                        seed=seed)
+        return GenerativeResult(self.algorithm, {**self.params(), "n": inner.params["n"],
+                                                 "gamma": g}, seed,
+                                inner.policy, inner.Q, inner.V, inner.samples_per_pair,
+                                inner.samples_total, g, gain=(1.0 - g) * inner.V,
+                                extras={**inner.extras, "inner": inner.algorithm})
+
     def run(self, m, *, n: int, seed=None) -> GenerativeResult:
         """``n`` samples per pair, the discounted empirical problem at :meth:`discount`, and the
         gain estimate ``(1 - gamma) V_hat``."""
         m = check_model(m)
         n = check_samples(n)
-        gamma = self.discount()
-        inner = self._inner(gamma).run(m.with_gamma(gamma), n=n, seed=seed)
-        gain = (1.0 - gamma) * inner.V
-        return GenerativeResult(self.algorithm, {**self.params(), "n": n, "gamma": gamma}, seed,
-                                inner.policy, inner.Q, inner.V, inner.samples_per_pair,
-                                inner.samples_total, gamma, gain=gain,
-                                extras={**inner.extras, "inner": inner.algorithm})
+        return run_with_sampler(self, m, seed, n * m.n_states * m.n_actions)
 
 
 class WangBlanchetGlynn(_Reduction):

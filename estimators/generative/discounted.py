@@ -1,8 +1,13 @@
 r"""Discounted estimators with a generative model.
 
-Every estimator has ``run(m, *, seed=None, ...) -> GenerativeResult``; ``m`` is a
-:class:`~rlcert.mdp.TabularMDP` with a discount ``0 < gamma < 1``. The result names the policy, the
-estimate of ``Q*``, and the samples used (``samples_per_pair``, ``samples_total``).
+Every estimator implements the verifier's generative protocol,
+``estimate(sampler, *, rewards, gamma, budget, seed) -> GenerativeResult``: it sees the model only
+through a :class:`~.sampler.Sampler` (which counts every draw and refuses those past the budget),
+the known rewards and the discount. ``run(m, *, n | ..., seed)`` is the same computation with a
+sampler of ``m`` built from ``seed`` (environment and estimator randomness split by
+:func:`rlcert.estimators.base.protocol_seeds`), for a :class:`~rlcert.mdp.TabularMDP` with a
+discount ``0 < gamma < 1``. The result names the policy, the estimate of ``Q*``, and the samples
+the sampler handed out (``samples_per_pair``, ``samples_total``).
 
 =============================  ============================================================
 estimator                      what it does
@@ -18,18 +23,19 @@ estimator                      what it does
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 
 import numpy as np
 from numba import njit
 
-from rlcert.mdp import solve
+from rlcert.estimators.base import protocol_seeds, seed_record
+from rlcert.mdp import TabularMDP, solve
 
 from .errors import GenerativeArgumentError
 from .results import GenerativeResult
-from .sampler import (as_generator, check_model, check_samples, counts_kernel, empirical_model,
-                      one_draw_per_row)
+from .sampler import Sampler, check_model, check_samples
 
 
 def _check_unit(value, name: str, *, closed_right: bool = False) -> float:
@@ -60,17 +66,53 @@ def check_discounted(m, who: str):
     return m
 
 
-def draw_counts(m, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``(S, A, S)`` counts of ``n`` queries per pair (see :func:`.sampler.sample_counts`)."""
-    S, A = m.n_states, m.n_actions
-    counts = np.zeros((S * A, S), dtype=np.int64)
-    counts_kernel(m.operand, S * A, n, rng, counts)
-    return counts.reshape(S, A, S)
+def check_problem(sampler, rewards, gamma, who: str) -> tuple[np.ndarray, float]:
+    """The rewards ``(S, A)`` and a discount in ``(0, 1)`` handed to ``estimate``."""
+    if not isinstance(sampler, Sampler):
+        raise GenerativeArgumentError(f"{who}: sampler must be a rlcert Sampler, got "
+                                      f"{type(sampler).__name__}")
+    R = np.asarray(rewards, dtype=np.float64)
+    shape = (sampler.n_states, sampler.n_actions)
+    if R.shape != shape or not np.all(np.isfinite(R)):
+        raise GenerativeArgumentError(f"{who}: rewards must be finite of shape {shape}, got "
+                                      f"shape {R.shape}")
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0.0 < gamma < 1.0:
+        raise GenerativeArgumentError(f"{who} needs a discount 0 < gamma < 1, got gamma="
+                                      f"{gamma!r}")
+    return R, float(gamma)
 
 
-def _plan(m_hat, tol: float):
-    res = solve(m_hat, method="pi", tol=tol)
+def per_pair_budget(sampler, budget, who: str) -> int:
+    """``budget // (S A)`` draws of every pair (at least 1), or the error naming ``budget``."""
+    D = sampler.n_states * sampler.n_actions
+    if budget is None:
+        raise GenerativeArgumentError(f"{who} spends a fixed budget: estimate(..., budget=n S A)")
+    n = check_samples(budget, "budget") // D
+    if n < 1:
+        raise GenerativeArgumentError(f"{who}: budget = {budget!r} is below S A = {D} (one draw "
+                                      f"of every pair)")
+    return n
+
+
+def plan_empirical(counts: np.ndarray, R: np.ndarray, gamma: float, tol: float):
+    """``(policy, Q, V, result)`` of the empirical MDP ``(N / N.sum(-1), R, gamma)`` solved by
+    policy iteration to the certificate ``tol``."""
+    P_hat = counts / counts.sum(axis=2, keepdims=True)
+    res = solve(TabularMDP(P_hat, R, gamma, copy=False), method="pi", tol=tol)
     return res.policy.astype(np.int64), np.array(res.Q), np.array(res.V), res
+
+
+def run_with_sampler(estimator, m, seed, budget: int | None):
+    """``estimator.estimate`` with a :class:`~.sampler.Sampler` of ``m`` (``run``'s common part):
+    the sampler from the environment stream of ``seed``, the estimator from its own stream; the
+    result records ``seed``."""
+    ss, entropy, spawn_key = seed_record(seed, "seed", GenerativeArgumentError)
+    env, subject_seed = protocol_seeds(ss)
+    sampler = Sampler(m, env, budget=budget)
+    res = estimator.estimate(sampler, rewards=np.array(m.R), gamma=m.gamma, budget=budget,
+                             seed=subject_seed)
+    return dataclasses.replace(res, seed=entropy if seed is None or spawn_key else seed,
+                               extras={**res.extras, "spawn_key": spawn_key})
 
 
 # -- plug-in ---------------------------------------------------------------------------------------
@@ -96,8 +138,10 @@ class PlugIn:
     tol : float
         Certificate asked of the planner, a bound on ``||V_hat - V*_{M_hat}||``.
 
-    ``run(m, *, n, seed)`` returns a :class:`GenerativeResult` with ``extras["counts"]`` (the
-    ``(S, A, S)`` counts) and ``extras["certificate"]`` (the planner's).
+    ``estimate(sampler, *, rewards, gamma, budget, seed)`` spends ``n = budget // (S A)`` draws
+    on every pair; ``run(m, *, n, seed)`` does so with ``budget = n S A``. The result's
+    ``extras["counts"]`` are the ``(S, A, S)`` counts and ``extras["certificate"]`` the
+    planner's.
     """
 
     algorithm = "plug-in"
@@ -109,18 +153,21 @@ class PlugIn:
         """Every parameter of the estimator."""
         return {"tol": self.tol}
 
+    def estimate(self, sampler, *, rewards, gamma, budget, seed=None) -> GenerativeResult:
+        """``budget // (S A)`` draws of every pair, then exact planning in the empirical MDP."""
+        R, gamma = check_problem(sampler, rewards, gamma, self.algorithm)
+        n = per_pair_budget(sampler, budget, self.algorithm)
+        counts = sampler.counts(n)
+        policy, Q, V, res = plan_empirical(counts, R, gamma, self.tol)
+        return GenerativeResult(self.algorithm, {**self.params(), "n": n}, seed, policy, Q, V,
+                                sampler.drawn_per_pair, sampler.drawn, gamma,
+                                extras={"counts": counts, "certificate": res.certificate})
+
     def run(self, m, *, n: int, seed=None) -> GenerativeResult:
         """Draw ``n`` samples of every pair of ``m`` and plan in the empirical MDP."""
         m = check_discounted(m, self.algorithm)
         n = check_samples(n)
-        rng = as_generator(seed)
-        counts = draw_counts(m, n, rng)
-        m_hat = empirical_model(m, counts)
-        policy, Q, V, res = _plan(m_hat, self.tol)
-        S, A = m.n_states, m.n_actions
-        return GenerativeResult(self.algorithm, {**self.params(), "n": n}, seed, policy, Q, V,
-                                np.full((S, A), n, np.int64), n * S * A, float(m.gamma),
-                                extras={"counts": counts, "certificate": res.certificate})
+        return run_with_sampler(self, m, seed, n * m.n_states * m.n_actions)
 
 
 # -- Li et al.'s perturbed plug-in -------------------------------------------------------------------
@@ -148,8 +195,8 @@ class PerturbedPlugIn(PlugIn):
     tol : float
         Planner's certificate on ``M_hat_p``.
 
-    ``extras``: ``counts``, ``xi``, ``perturbation`` (the ``(S, A)`` draws of ``zeta``),
-    ``certificate``. The counts are drawn first, then ``zeta``, from the same generator.
+    ``extras``: ``counts``, ``xi``, ``perturbation`` (the ``(S, A)`` draws of ``zeta``, from the
+    estimator's own generator), ``certificate``.
     """
 
     algorithm = "perturbed plug-in"
@@ -162,30 +209,34 @@ class PerturbedPlugIn(PlugIn):
     def params(self) -> dict:
         return {"eps": self.eps, "c1": self.c1, "tol": self.tol}
 
-    def xi(self, m) -> float:
-        """``c1 (1 - gamma) eps / (S^5 A^5)`` for the model ``m``."""
+    def xi(self, m, gamma: float | None = None) -> float:
+        """``c1 (1 - gamma) eps / (S^5 A^5)`` for the model (or sampler) ``m``."""
         S, A = m.n_states, m.n_actions
-        return self.c1 * (1.0 - m.gamma) * self.eps / (float(S) ** 5 * float(A) ** 5)
+        g = m.gamma if gamma is None else gamma
+        return self.c1 * (1.0 - g) * self.eps / (float(S) ** 5 * float(A) ** 5)
+
+    def estimate(self, sampler, *, rewards, gamma, budget, seed=None) -> GenerativeResult:
+        """``budget // (S A)`` draws of every pair, perturbed rewards, planning in ``M_hat_p``."""
+        R, gamma = check_problem(sampler, rewards, gamma, self.algorithm)
+        if self.eps > 1.0 / (1.0 - gamma):
+            raise GenerativeArgumentError(f"eps = {self.eps!r} exceeds 1/(1 - gamma) = "
+                                          f"{1.0 / (1.0 - gamma):.6g}: Li et al.'s range is "
+                                          f"(0, 1/(1-gamma)]")
+        n = per_pair_budget(sampler, budget, self.algorithm)
+        counts = sampler.counts(n)
+        xi = self.xi(sampler, gamma)
+        zeta = np.random.default_rng(seed).uniform(0.0, xi, size=R.shape)
+        policy, Q, V, res = plan_empirical(counts, R + zeta, gamma, self.tol)
+        return GenerativeResult(self.algorithm, {**self.params(), "n": n}, seed, policy, Q, V,
+                                sampler.drawn_per_pair, sampler.drawn, gamma,
+                                extras={"counts": counts, "xi": xi, "perturbation": zeta,
+                                        "certificate": res.certificate})
 
     def run(self, m, *, n: int, seed=None) -> GenerativeResult:
         """Draw ``n`` samples of every pair, perturb the rewards, plan in ``M_hat_p``."""
         m = check_discounted(m, self.algorithm)
-        if self.eps > 1.0 / (1.0 - m.gamma):
-            raise GenerativeArgumentError(f"eps = {self.eps!r} exceeds 1/(1 - gamma) = "
-                                          f"{1.0 / (1.0 - m.gamma):.6g}: Li et al.'s range is "
-                                          f"(0, 1/(1-gamma)]")
         n = check_samples(n)
-        rng = as_generator(seed)
-        counts = draw_counts(m, n, rng)
-        xi = self.xi(m)
-        zeta = rng.uniform(0.0, xi, size=(m.n_states, m.n_actions))
-        m_hat = empirical_model(m, counts, rewards=np.asarray(m.R) + zeta)
-        policy, Q, V, res = _plan(m_hat, self.tol)
-        S, A = m.n_states, m.n_actions
-        return GenerativeResult(self.algorithm, {**self.params(), "n": n}, seed, policy, Q, V,
-                                np.full((S, A), n, np.int64), n * S * A, float(m.gamma),
-                                extras={"counts": counts, "xi": xi, "perturbation": zeta,
-                                        "certificate": res.certificate})
+        return run_with_sampler(self, m, seed, n * m.n_states * m.n_actions)
 
 
 # -- variance-reduced Q-learning -----------------------------------------------------------------------
@@ -201,32 +252,32 @@ def _state_max(theta, out):
 
 
 @njit(cache=True, fastmath={"contract"})
-def vrql_epoch(T, gamma, theta_bar, T_tilde, K, rng, theta):
-    r"""One epoch of variance-reduced Q-learning, in place on ``theta`` (started at
-    ``theta_bar``): for ``k = 1..K``, one synchronous draw ``x_k(s, a)`` per pair and
+def vrql_steps(gamma, V_bar, T_tilde, k0, draws, theta):
+    r"""Steps ``k = k0 + 1 .. k0 + len(draws)`` of an epoch of variance-reduced Q-learning, in
+    place on ``theta``, with the synchronous draws ``x_k(s, a) = draws[k - k0 - 1, s, a]``:
 
-    ``theta <- (1 - lam_k) theta + lam_k [gamma max theta(x_k) - gamma max theta_bar(x_k)
-    + T_tilde]``, ``lam_k = 1 / (1 + (1 - gamma) k)``
+    ``theta <- (1 - lam_k) theta + lam_k [gamma max theta(x_k) - gamma V_bar(x_k) + T_tilde]``,
+    ``lam_k = 1 / (1 + (1 - gamma) k)``, ``V_bar = max_a theta_bar``
 
     (the rewards cancel in ``T_hat_k(theta) - T_hat_k(theta_bar)``; ``T_tilde`` carries them)."""
     S, A = theta.shape
-    V_bar = np.empty(S)
     V = np.empty(S)
-    _state_max(theta_bar, V_bar)
-    nxt = np.empty(S * A, dtype=np.int64)
     new = np.empty_like(theta)
-    for k in range(1, K + 1):
-        lam = 1.0 / (1.0 + (1.0 - gamma) * k)
+    for i in range(draws.shape[0]):
+        lam = 1.0 / (1.0 + (1.0 - gamma) * (k0 + i + 1))
         _state_max(theta, V)
-        one_draw_per_row(T, S * A, rng, nxt)
         for s in range(S):
             for a in range(A):
-                x = nxt[s * A + a]
+                x = draws[i, s, a]
                 target = gamma * (V[x] - V_bar[x]) + T_tilde[s, a]
                 new[s, a] = (1.0 - lam) * theta[s, a] + lam * target
         for s in range(S):
             for a in range(A):
                 theta[s, a] = new[s, a]
+
+
+#: Inner steps drawn from the sampler at a time (bounds the memory of one request).
+VRQL_CHUNK = 4096
 
 
 class VarianceReducedQLearning:
@@ -274,9 +325,10 @@ class VarianceReducedQLearning:
         """Every parameter (``c1 = c2 = 1`` are documented choices)."""
         return {"eps": self.eps, "delta": self.delta, "c1": self.c1, "c2": self.c2}
 
-    def schedule(self, m) -> tuple[int, int, list[int]]:
-        """``(M, K, [N_1, ..., N_M])`` for the model ``m`` (see the class docstring)."""
-        g = m.gamma
+    def schedule(self, m, gamma: float | None = None) -> tuple[int, int, list[int]]:
+        """``(M, K, [N_1, ..., N_M])`` for the model (or sampler) ``m`` and its discount (see the
+        class docstring)."""
+        g = m.gamma if gamma is None else gamma
         D = m.n_states * m.n_actions
         M = max(1, math.ceil(math.log2(1.0 / ((1.0 - g) * self.eps))))
         K = math.ceil(self.c1 * math.log(8 * M * D / ((1.0 - g) * self.delta)) / (1.0 - g) ** 3)
@@ -284,35 +336,39 @@ class VarianceReducedQLearning:
              for k in range(1, M + 1)]
         return M, K, N
 
-    def samples_per_pair(self, m) -> int:
+    def samples_per_pair(self, m, gamma: float | None = None) -> int:
         """``M K + sum_m N_m``: queries of each pair."""
-        M, K, N = self.schedule(m)
+        M, K, N = self.schedule(m, gamma)
         return M * K + sum(N)
+
+    def estimate(self, sampler, *, rewards, gamma, budget=None, seed=None) -> GenerativeResult:
+        """Run the ``M`` epochs with the sampler (rewards in [0, 1]); the schedule fixes the
+        number of draws (a smaller ``budget`` is refused by the sampler)."""
+        R, g = check_problem(sampler, rewards, gamma, self.algorithm)
+        R = np.ascontiguousarray(R)
+        if R.min() < 0.0 or R.max() > 1.0:
+            raise GenerativeArgumentError(f"{self.algorithm} assumes rewards in [0, 1]; the "
+                                          f"model's range is [{R.min():.6g}, {R.max():.6g}]")
+        M, K, N = self.schedule(sampler, g)
+        S, A = R.shape
+        theta = np.zeros((S, A))
+        for Nm in N:
+            counts = sampler.counts(Nm)
+            V_bar = theta.max(axis=1)
+            T_tilde = R + g * (counts @ V_bar) / Nm
+            for k0 in range(0, K, VRQL_CHUNK):
+                draws = sampler.synchronous(min(VRQL_CHUNK, K - k0))
+                vrql_steps(g, V_bar, T_tilde, k0, draws, theta)
+        V = theta.max(axis=1)
+        policy = np.argmax(theta, axis=1).astype(np.int64)
+        return GenerativeResult(self.algorithm, self.params(), seed, policy, theta, V,
+                                sampler.drawn_per_pair, sampler.drawn, g,
+                                extras={"epochs": M, "epoch_length": K, "recentering": N})
 
     def run(self, m, *, seed=None) -> GenerativeResult:
         """Run the ``M`` epochs on ``m`` (rewards in [0, 1])."""
         m = check_discounted(m, self.algorithm)
-        R = np.ascontiguousarray(m.R, dtype=np.float64)
-        if R.min() < 0.0 or R.max() > 1.0:
-            raise GenerativeArgumentError(f"{self.algorithm} assumes rewards in [0, 1]; the "
-                                          f"model's range is [{R.min():.6g}, {R.max():.6g}]")
-        rng = as_generator(seed)
-        M, K, N = self.schedule(m)
-        S, A, g = m.n_states, m.n_actions, float(m.gamma)
-        theta = np.zeros((S, A))
-        V_bar = np.empty(S)
-        for Nm in N:
-            counts = draw_counts(m, Nm, rng)
-            _state_max(theta, V_bar)
-            T_tilde = R + g * (counts @ V_bar) / Nm
-            theta_bar = theta.copy()
-            vrql_epoch(m.operand, g, theta_bar, T_tilde, K, rng, theta)
-        V = theta.max(axis=1)
-        policy = np.argmax(theta, axis=1).astype(np.int64)
-        per_pair = M * K + sum(N)
-        return GenerativeResult(self.algorithm, self.params(), seed, policy, theta, V,
-                                np.full((S, A), per_pair, np.int64), per_pair * S * A, g,
-                                extras={"epochs": M, "epoch_length": K, "recentering": N})
+        return run_with_sampler(self, m, seed, None)
 
 
 __all__ = ["PlugIn", "PerturbedPlugIn", "VarianceReducedQLearning"]

@@ -154,6 +154,143 @@ def one_draw_per_row(T, n_rows, rng, out):
         out[r] = row_sample(T, r, rng.random())
 
 
+@njit(cache=True)
+def pair_draws_kernel(T, row, n, rng, out):
+    """``out[i] ~ T[row]`` for ``i < n`` (inverse transform of a uniform)."""
+    for i in range(n):
+        out[i] = row_sample(T, row, rng.random())
+
+
+@njit(cache=True)
+def rounds_kernel(T, n_rows, k, rng, out):
+    """``out[i, r] ~ T[r]`` for ``k`` rounds ``i`` over every row ``r`` (round-major order)."""
+    for i in range(k):
+        for r in range(n_rows):
+            out[i, r] = row_sample(T, r, rng.random())
+
+
+@njit(cache=True)
+def tally_kernel(S, A, draws, tally):
+    """``tally[s, a, draws[i, s, a]] += 1`` for every step ``i`` and pair."""
+    for i in range(draws.shape[0]):
+        for s in range(S):
+            for a in range(A):
+                tally[s, a, draws[i, s, a]] += 1
+
+
+# -- the verifier's sampler -----------------------------------------------------------------------
+class BudgetExceeded(GenerativeArgumentError):
+    """An estimator asked the sampler for more draws than its budget allows."""
+
+
+class Sampler:
+    r"""The generative model of a :class:`~rlcert.mdp.TabularMDP`: answers queries with independent
+    next-state draws and counts every draw.
+
+    An estimator sees the model only through this object (the verifier's generative protocol,
+    :class:`rlcert.proofs_checks.protocols.GenerativeSubject`): ``sampler(s, a, n)`` gives ``n``
+    next states of one pair, ``sampler.counts(n)`` the ``(S, A, S)`` next-state counts of ``n``
+    draws of every pair (one multinomial per pair, ``O(nnz)`` work whatever ``n``),
+    ``sampler.synchronous(k)`` ``k`` rounds of one draw of every pair, as ``(k, S, A)`` next
+    states. ``drawn`` and ``drawn_per_pair`` count what was handed out; a request that would take
+    the total past ``budget`` raises :class:`BudgetExceeded` and draws nothing. With ``tally``,
+    ``tally[s, a, s']`` counts the next states handed out (for checks that rebuild the empirical
+    model from what the estimator saw).
+
+    Parameters
+    ----------
+    model : TabularMDP
+    seed : int, SeedSequence, Generator or None
+        The sampler's randomness (the verifier's, never the estimator's).
+    budget : int, optional
+        Total draws allowed (``None``: unlimited).
+    tally : bool
+    """
+
+    def __init__(self, model, seed=None, *, budget: int | None = None, tally: bool = False):
+        self._model = check_model(model)
+        self._rng = as_generator(seed)
+        if budget is not None:
+            budget = check_samples(budget, "budget")
+        self.budget = budget
+        S, A = model.n_states, model.n_actions
+        self.n_states, self.n_actions = S, A
+        self.drawn = 0
+        self._per_pair = np.zeros((S, A), dtype=np.int64)
+        self._tally = np.zeros((S, A, S), dtype=np.int64) if tally else None
+
+    @property
+    def drawn_per_pair(self) -> np.ndarray:
+        """Draws handed out for each pair (a copy)."""
+        return self._per_pair.copy()
+
+    @property
+    def tally(self) -> np.ndarray | None:
+        """Next states handed out per pair, ``(S, A, S)`` (a copy), when recorded."""
+        return None if self._tally is None else self._tally.copy()
+
+    @property
+    def remaining(self) -> int | None:
+        """Draws left in the budget (``None``: unlimited)."""
+        return None if self.budget is None else self.budget - self.drawn
+
+    def _charge(self, total: int) -> None:
+        if self.budget is not None and self.drawn + total > self.budget:
+            raise BudgetExceeded(f"the estimator asked for {total} more draws with {self.drawn} "
+                                 f"of its budget {self.budget} spent")
+        self.drawn += total
+
+    def _pair(self, s, a) -> tuple[int, int]:
+        for v, name, bound in ((s, "s", self.n_states), (a, "a", self.n_actions)):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) \
+                    or not 0 <= v < bound:
+                raise GenerativeArgumentError(f"{name} = {v!r} is not an index in [0, {bound})")
+        return int(s), int(a)
+
+    def __call__(self, s: int, a: int, n: int = 1) -> np.ndarray:
+        """``n`` independent next states of the pair ``(s, a)``, int64."""
+        s, a = self._pair(s, a)
+        n = check_samples(n)
+        self._charge(n)
+        out = np.empty(n, dtype=np.int64)
+        pair_draws_kernel(self._model.operand, s * self.n_actions + a, n, self._rng, out)
+        self._per_pair[s, a] += n
+        if self._tally is not None:
+            np.add.at(self._tally[s, a], out, 1)
+        return out
+
+    def counts(self, n: int) -> np.ndarray:
+        """Next-state counts ``(S, A, S)`` of ``n`` draws of every pair."""
+        n = check_samples(n)
+        S, A = self.n_states, self.n_actions
+        self._charge(n * S * A)
+        counts = np.zeros((S * A, S), dtype=np.int64)
+        counts_kernel(self._model.operand, S * A, n, self._rng, counts)
+        counts = counts.reshape(S, A, S)
+        self._per_pair += n
+        if self._tally is not None:
+            self._tally += counts
+        return counts
+
+    def synchronous(self, k: int = 1) -> np.ndarray:
+        """``k`` rounds of one draw of every pair: next states ``(k, S, A)``, int64."""
+        k = check_samples(k, "k")
+        S, A = self.n_states, self.n_actions
+        self._charge(k * S * A)
+        out = np.empty((k, S * A), dtype=np.int64)
+        rounds_kernel(self._model.operand, S * A, k, self._rng, out)
+        out = out.reshape(k, S, A)
+        self._per_pair += k
+        if self._tally is not None:
+            tally_kernel(S, A, out, self._tally)
+        return out
+
+    def __repr__(self) -> str:
+        budget = "unlimited" if self.budget is None else str(self.budget)
+        return (f"Sampler(S={self.n_states}, A={self.n_actions}, drawn={self.drawn}, "
+                f"budget={budget})")
+
+
 # -- public functions -----------------------------------------------------------------------------
 def sample_counts(m: TabularMDP, n: int, seed=None) -> np.ndarray:
     r"""Next-state counts of ``n`` generative-model queries of every pair.
@@ -203,4 +340,5 @@ def empirical_model(m: TabularMDP, counts: np.ndarray, gamma: float | None = Non
                       m.gamma if gamma is None else gamma, m.initial, copy=False)
 
 
-__all__ = ["sample_counts", "sample_next_states", "empirical_model", "as_generator"]
+__all__ = ["Sampler", "BudgetExceeded", "sample_counts", "sample_next_states", "empirical_model",
+           "as_generator"]

@@ -1,7 +1,11 @@
 """Bandit checks: UCB1's expected regret at every n (Theorem 1), EXP3 at the horizon its rate was
 tuned for, EXP3 against UCB1 on a table that traps index policies, UCB1's index coverage (the
 property its proof rests on), and the Lai-Robbins ratio of KL-UCB and Thompson sampling
-(reported, never judged: the bound is asymptotic). Each trial is one independent run."""
+(reported, never judged: the bound is asymptotic). Each trial is one independent run of the
+subject through the verifier's bandit harness (:func:`rlcert.proofs_checks.harness.play_bandit`):
+every number judged is computed here from the arms the verifier saw played, the rewards its own
+environment paid and, for EXP3, the sampling distributions the subject declared before the
+verifier drew each arm."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from rlcert.estimators.bandits import (EXP3, KLUCB, UCB1, AdversarialBandit, Ber
                                        BernoulliThompsonSampling, switching, ucb_trap)
 
 from ..framework import Check, Outcome, Plot, register
+from ..harness import play_bandit
 from ..statistics import bootstrap_slope, clopper_pearson, clt_interval
 from ..verdicts import (Verdict, aggregate, expectation_verdict, frequency_rule, rate_rule)
 
@@ -23,13 +28,36 @@ def _at(curve: np.ndarray, grid) -> list[float]:
     return [float(curve[n - 1]) for n in grid]
 
 
+def pseudo_regret_curve(bandit, arms: np.ndarray) -> np.ndarray:
+    """``sum_{t < n} (mu* - mu_{A_t})`` for every ``n`` (stochastic instance), from the arms."""
+    return np.cumsum(bandit.gaps[arms])
+
+
+def table_regret_curve(table, arms: np.ndarray, probabilities=None) -> np.ndarray:
+    """Regret against the best fixed arm of an oblivious table at every ``n``: ``max_a S_{n,a} -
+    sum_{t<n} x_{t,A_t}``, or with the declared sampling distributions ``p_t`` (the verifier drew
+    ``A_t ~ p_t``) the expected regret ``max_a S_{n,a} - sum_{t<n} p_t . x_t``."""
+    n = arms.shape[0]
+    rows = table.rewards[:n]
+    got = np.einsum("tk,tk->t", probabilities, rows) if probabilities is not None \
+        else rows[np.arange(n), arms]
+    return table.best_cumulative[:n] - np.cumsum(got)
+
+
+def _broken(tr) -> dict | None:
+    return None if tr.violation is None else {"protocol_violation": tr.violation}
+
+
 # -- UCB1: expected regret at every n of the grid ----------------------------------------------------
 def trial_ucb1_regret(params, learner, seed, index) -> dict:
     out = []
     children = seed.spawn(len(params["instances"]))
     for child, means in zip(children, params["instances"]):
-        r = learner.run(BernoulliBandit(list(means)), n_steps=params["grid"][-1], seed=child)
-        out.append(_at(r.cumulative_regret, params["grid"]))
+        bandit = BernoulliBandit(list(means))
+        tr = play_bandit(learner, bandit, params["grid"][-1], child)
+        if tr.violation:
+            return _broken(tr)
+        out.append(_at(pseudo_regret_curve(bandit, tr.arms), params["grid"]))
     return {"regret": out}
 
 
@@ -48,8 +76,9 @@ def judge_ucb1_regret(check: Check, trials: list[dict]) -> Outcome:
                                             trivial[i][j], check.alpha / max(cells, 1))
             verdicts.append(v)
             ratios.append((b.name, int(n), float(regret[:, i, j].mean() / bounds[i][j]), str(v)))
-        plots.append(Plot("curves", f"UCB1 on {b.name}: regret vs Theorem 1", x=grid,
-                          curves=regret[:, i, :], bound=bounds[i], xlabel="n",
+        plots.append(Plot("curves", f"the subject on {b.name}: regret against Theorem 1",
+                          x=grid, curves=regret[:, i, :], bound=bounds[i],
+                          bound_label="bandit.ucb1.upper (Theorem 1)", xlabel="n",
                           ylabel="pseudo-regret"))
     status = aggregate(verdicts)
     counts = {str(v): verdicts.count(v) for v in set(verdicts)}
@@ -67,7 +96,7 @@ register(Check(
     guarantee="expectation", measured="cumulative pseudo-regret at n on a grid to 1e5",
     instances="Bernoulli (0.9, 0.8), (0.6, 0.59, 0.5, 0.1), (0.5, 0.4, 0.3, 0.2, 0.1)",
     trial=trial_ucb1_regret, judge=judge_ucb1_regret, default_subject=UCB1,
-    subject_kind="bandit learner (estimator protocol, n_steps)", n_trials=1000,
+    subject_kind="bandit learner (bandit protocol)", protocol="bandit", n_trials=1000,
     n_trials_quick=1000, quick=True,
     params={"grid": UCB1_GRID, "instances": UCB1_INSTANCES}))
 
@@ -89,9 +118,12 @@ def trial_exp3(params, learner, seed, index) -> dict:
     for i, table in enumerate(tables):
         row = []
         for j, g in enumerate(params["grid"]):
-            r = learner.run(table, n_steps=g, seed=children[i * len(params["grid"]) + j])
-            curve = r.extras.get("expected_cumulative_regret", r.cumulative_regret)
-            row.append(float(curve[g - 1]))
+            tr = play_bandit(learner, table, g, children[i * len(params["grid"]) + j],
+                             record=True)
+            if tr.violation:
+                return _broken(tr)
+            p = tr.declared if tr.declared_kind == "probabilities" else None
+            row.append(float(table_regret_curve(table, tr.arms, p)[g - 1]))
         out.append(row)
     return {"regret": out}
 
@@ -128,7 +160,8 @@ register(Check(
               "g in 1e3, 3e3, 1e4",
     trial=trial_exp3, judge=judge_exp3,
     default_subject=lambda: EXP3("lattimore-szepesvari"),
-    subject_kind="bandit learner tuned for n_steps", n_trials=1000, n_trials_quick=300,
+    subject_kind="bandit learner (bandit protocol; reset receives n_steps)", protocol="bandit",
+    n_trials=1000, n_trials_quick=300,
     quick=False, params={"grid": EXP3_GRID}))
 
 
@@ -141,9 +174,11 @@ def trial_trap(params, learner, seed, index) -> dict:
     children = seed.spawn(len(params["grid"]))
     out = []
     for j, g in enumerate(params["grid"]):
-        r = learner.run(trap, n_steps=g, seed=children[j])
-        curve = r.extras.get("expected_cumulative_regret", r.cumulative_regret)
-        out.append(float(curve[g - 1]))
+        tr = play_bandit(learner, trap, g, children[j], record=True)
+        if tr.violation:
+            return _broken(tr)
+        p = tr.declared if tr.declared_kind == "probabilities" else None
+        out.append(float(table_regret_curve(trap, tr.arms, p)[g - 1]))
     return {"regret": out}
 
 
@@ -154,14 +189,18 @@ def judge_trap(check: Check, trials: list[dict]) -> Outcome:
     trap = ucb_trap(int(x[-1]), k=2)
     ucb = UCB1().run(trap, n_steps=int(x[-1]), seed=0).cumulative_regret
     ucb_slope = float(np.polyfit(np.log(x), np.log([ucb[int(n) - 1] for n in x]), 1)[0])
+    exp3_bound = np.array([evaluate("bandit.exp3.upper", n=float(n), k=trap.k) for n in x])
     return Outcome(rate_rule(lo, 0.5),
                    f"regret slope {slope:.3f} (bootstrap [{lo:.3f}, {hi:.3f}]) on the trap, one "
                    f"run tuned for each n; UCB1's slope there is {ucb_slope:.3f} (its regret is "
                    f"n - floor(n/2))", slope=slope, slope_ci=(lo, hi),
                    secondary={"UCB1 on the trap": rate_rule(ucb_slope, 0.5)},
-                   plots=(Plot("curves", "EXP3 on ucb_trap", x=x, curves=curves,
-                               bound=np.array([ucb[int(n) - 1] for n in x]), xlabel="n",
-                               ylabel="regret (dashed: UCB1)"),))
+                   plots=(Plot("curves", "the subject on ucb_trap (one run tuned for each n)",
+                               x=x, curves=curves, bound=exp3_bound,
+                               bound_label="bandit.exp3.upper: sqrt(2 n k log k)",
+                               references=(("UCB1 (exact, linear)",
+                                            np.array([ucb[int(n) - 1] for n in x])),),
+                               xlabel="n", ylabel="regret against the best arm"),))
 
 
 register(Check(
@@ -170,16 +209,28 @@ register(Check(
     guarantee="rate", measured="regret at n with EXP3 tuned for n",
     instances="ucb_trap(k=2), n in 1e3, 3e3, 1e4, 3e4", trial=trial_trap, judge=judge_trap,
     default_subject=lambda: EXP3("lattimore-szepesvari"),
-    subject_kind="bandit learner tuned for n_steps", n_trials=300, n_trials_quick=100,
+    subject_kind="bandit learner (bandit protocol; reset receives n_steps)", protocol="bandit",
+    n_trials=300, n_trials_quick=100,
     quick=True, params={"grid": TRAP_GRID}))
 
 
 # -- UCB1's index coverage ------------------------------------------------------------------------------
 def trial_coverage(params, learner, seed, index) -> dict:
     b = BernoulliBandit(list(params["means"]))
-    r = learner.run(b, n_steps=params["steps"], seed=seed)
-    idx = r.extras["best_arm_index"]
+    tr = play_bandit(learner, b, params["steps"], seed, record=True)
+    if tr.violation:
+        return _broken(tr)
+    idx = tr.declared[:, b.best_arm].copy()
+    idx[:b.k] = np.inf  # the first k steps play each arm once: no index to test
     return {"failed_at": np.flatnonzero(idx <= b.best_mean).tolist()}
+
+
+def coverage_null(t):
+    """The failure probability UCB1's proof allows at step ``t`` (``t`` plays made): for each
+    fixed pull count ``s`` of the optimal arm, ``P(X_bar*_s + c_{t,s} <= mu*) <= t^-4``
+    (Hoeffding); the count at step ``t`` is random, between 1 and ``t``, so the union over it
+    gives ``t * t^-4 = t^-3``."""
+    return np.asarray(t, dtype=float) ** -3.0
 
 
 def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
@@ -190,10 +241,11 @@ def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
     ts = np.arange(k, steps)
     level = check.alpha / ts.size
     n = len(trials)
-    verdicts = [frequency_rule(int(fails[t]), n, float(t) ** -4.0, level) for t in ts]
-    # where t^-4 is below the upper limit that even zero failures leave, holding cannot be
+    null = coverage_null(ts)
+    verdicts = [frequency_rule(int(fails[t]), n, float(b), level) for t, b in zip(ts, null)]
+    # where t^-3 is below the upper limit that even zero failures leave, holding cannot be
     # shown with n runs: those t can only reveal a violation and are left out of 'holds'
-    testable = ts.astype(float) ** -4.0 >= clopper_pearson(0, n, level)[1]
+    testable = null >= clopper_pearson(0, n, level)[1]
     status = aggregate(verdicts)
     if status is Verdict.INCONCLUSIVE and all(
             v is Verdict.HOLDS for v, ok in zip(verdicts, testable) if ok) and testable.any():
@@ -201,24 +253,29 @@ def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
     counts = {str(v): verdicts.count(v) for v in set(verdicts)}
     rates = fails / n
     return Outcome(status,
-                   f"P(index of the optimal arm at step t <= mu*) against t^-4 for t = {k}.."
+                   f"P(index of the optimal arm at step t <= mu*) against t^-3 (t^-4 for each "
+                   f"pull count, union over the random count) for t = {k}.."
                    f"{steps - 1} ({n} runs, Clopper-Pearson at level {check.alpha}/{ts.size}): "
                    f"{counts}; t <= {int(ts[testable].max()) if testable.any() else '-'} can "
                    f"show 'holds' with {n} runs, larger t only a violation; largest failure "
                    f"rate {rates[k:].max():.4f}",
                    numbers={"failures": fails.tolist()},
-                   plots=(Plot("curves", "index failures per t", x=ts + 1.0,
-                               curves=np.maximum(rates[k:], 1e-12)[None, :],
-                               bound=(ts + 1.0) ** -4.0, xlabel="t",
-                               ylabel="failure frequency"),))
+                   plots=(Plot("curves", "frequency of 'index of the optimal arm <= mu*' per "
+                               "step", x=ts.astype(float), curves=rates[k:][None, :],
+                               bound=null, bound_label="t^-3 (UCB1's proof)",
+                               references=((f"upper limit that 0 failures in {n} runs leave",
+                                            np.full(ts.size, clopper_pearson(0, n, level)[1])),),
+                               xlabel="step t", ylabel="failure frequency over runs"),))
 
 
 register(Check(
     check_id="bandits.ucb1.index_coverage", card_id="bandit.ucb1.upper",
-    title="UCB1's index covers mu* with probability >= 1 - t^-4 (the property its proof uses)",
+    title="UCB1's index covers mu* with probability >= 1 - t^-3 at every step (the property its "
+          "proof uses)",
     guarantee="high_probability", measured="whether the optimal arm's index is <= mu* at step t",
     instances="Bernoulli (0.5, 0.45), 1000 steps", trial=trial_coverage, judge=judge_coverage,
-    default_subject=UCB1, subject_kind="UCB-type bandit learner recording its indices",
+    default_subject=UCB1, subject_kind="UCB-type bandit learner declaring indices()",
+    protocol="bandit", requires=("indices",),
     n_trials=30000, n_trials_quick=3000, quick=True,
     params={"means": (0.5, 0.45), "steps": 1000}))
 
@@ -229,8 +286,10 @@ LR_GRID = (100, 1000, 10 ** 4, 10 ** 5)
 
 def trial_lai_robbins(params, learner, seed, index) -> dict:
     b = BernoulliBandit(list(params["means"]))
-    r = learner.run(b, n_steps=params["grid"][-1], seed=seed)
-    actions = r.extras["actions"]
+    tr = play_bandit(learner, b, params["grid"][-1], seed)
+    if tr.violation:
+        return _broken(tr)
+    actions = tr.arms
     out = []
     for n in params["grid"]:
         out.append(np.bincount(actions[:n], minlength=b.k).tolist())
@@ -260,5 +319,6 @@ for name, subject in (("klucb", KLUCB), ("thompson", BernoulliThompsonSampling))
         guarantee="report", measured="E[N_a(n)] / (ln n / kl(mu_a, mu*)) with a 95% interval",
         instances="Bernoulli (0.5, 0.4), n = 1e2 .. 1e5", trial=trial_lai_robbins,
         judge=judge_lai_robbins, default_subject=subject,
-        subject_kind="bandit learner (estimator protocol)", n_trials=200, n_trials_quick=50,
+        subject_kind="bandit learner (bandit protocol)", protocol="bandit", n_trials=200,
+        n_trials_quick=50,
         quick=False, params={"means": (0.5, 0.4), "grid": LR_GRID}))

@@ -2,7 +2,14 @@
 Clopper-Pearson, and regret rates (log-log slope over the last decade, bootstrap interval) on a
 tiny instance where the papers' constants leave their burn-in, and with the documented practical
 variant on RiverSwim. The regret cards of these learners carry only their order (their constants
-could not be read in the sources), so a regret bound is never tested numerically here."""
+could not be read in the sources), so a regret bound is never tested numerically here.
+
+Every trial runs the subject through the verifier's episodic harness
+(:func:`rlcert.proofs_checks.harness.play_episodic`): the pseudo-regret of an episode is
+``initial . (V*_1 - V^{pi_k}_1)`` of the policy the subject declared for it (the verifier checks
+that every action played is the declared one), the optimism margin ``min (Q_k - Q*)`` of the Q
+table it declared. A subject that declares no policy is measured by its realised regret
+``sum_k V*_1(s_1^k) - G_k`` (the rate check says so)."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from rlcert.estimators.episodic import PSRL, UCBVIBF, UCBVICH, OptimisticQLearni
 from rlcert.mdp import FiniteHorizonMDP, instances
 
 from ..framework import Check, Outcome, Plot, register
+from ..harness import play_episodic
 from ..statistics import bootstrap_slope
 from ..verdicts import Verdict, probability_rule, rate_rule
 
@@ -38,15 +46,12 @@ def model(params: dict) -> FiniteHorizonMDP:
     raise ValueError(f"unknown instance {name!r}")
 
 
-def _seed_int(seed) -> int:
-    return int(seed.generate_state(1)[0])
-
-
 def trial_optimism(params, learner, seed, index) -> dict:
-    r = learner.run(model(params), n_episodes=params["K"], seed=_seed_int(seed),
-                    record_optimism=True)
-    margin = float(np.min(r.extras["optimism_margin"]))
-    return {"margin": margin, "passed": bool(margin >= -1e-9), "regret": r.total_regret}
+    tr = play_episodic(learner, model(params), params["K"], seed, record_q=True)
+    if tr.violation:
+        return {"protocol_violation": tr.violation}
+    margin = float(np.min(tr.margins))
+    return {"margin": margin, "passed": bool(margin >= -1e-9)}
 
 
 def judge_optimism(check: Check, trials: list[dict]) -> Outcome:
@@ -70,10 +75,15 @@ def judge_optimism(check: Check, trials: list[dict]) -> Outcome:
 
 def trial_regret_curve(params, learner, seed, index) -> dict:
     K = params["K"]
-    r = learner.run(model(params), n_episodes=K, seed=_seed_int(seed))
+    tr = play_episodic(learner, model(params), K, seed)
+    if tr.violation:
+        return {"protocol_violation": tr.violation}
+    declared = tr.declared in ("deterministic", "randomised")
+    curve = np.cumsum(tr.pseudo_regret() if declared else tr.realised_regret())
     grid = np.unique(np.geomspace(K // 100, K, 25).astype(int))
-    return {"K": grid.tolist(), "cumulative_regret": r.cumulative_regret[grid - 1].tolist(),
-            "total_regret": r.total_regret}
+    return {"K": grid.tolist(), "cumulative_regret": curve[grid - 1].tolist(),
+            "total_regret": float(curve[-1]), "measured": "pseudo" if declared else "realised",
+            "H": int(tr.V_star.shape[0] - 1)}
 
 
 def judge_regret_rate(check: Check, trials: list[dict]) -> Outcome:
@@ -83,7 +93,13 @@ def judge_regret_rate(check: Check, trials: list[dict]) -> Outcome:
     slope, lo, hi = bootstrap_slope(x[last], curves[:, last], check.alpha)
     claimed = 0.5 + check.params.get("log_power", 0.0) / math.log(float(x[-1]))
     verdict = rate_rule(lo, claimed)
-    details = (f"last-decade log-log slope of the mean cumulative regret {slope:.3f} "
+    realised = any(t["measured"] == "realised" for t in trials)
+    what = "pseudo-regret" if not realised else (
+        f"realised regret sum_k V*_1(s_1^k) - G_k (the subject declared no policy; per trial "
+        f"it is within H sqrt(2 K ln(2/alpha)) = "
+        f"{trials[0]['H'] * math.sqrt(2 * x[-1] * math.log(2 / check.alpha)):.4g} of the "
+        f"pseudo-regret with probability 1 - alpha, by Azuma-Hoeffding)")
+    details = (f"last-decade log-log slope of the mean cumulative {what} {slope:.3f} "
                f"(bootstrap [{lo:.3f}, {hi:.3f}]) against the card's sqrt(T) rate "
                f"({claimed:.2f}); {check.params['note']}")
     return Outcome(verdict, details, slope=slope, slope_ci=(lo, hi),
@@ -98,7 +114,8 @@ def _optimism(check_id, card, factory, title, quick):
         measured="min over (k, h, s, a) of Q_k - Q* (exact Q* from backward induction)",
         instances="RiverSwim(4), H = 5, 400 episodes", trial=trial_optimism,
         judge=judge_optimism, default_subject=factory,
-        subject_kind="episodic learner with record_optimism (estimator protocol)",
+        subject_kind="episodic learner declaring q_values() (episodic protocol)",
+        protocol="episodic", requires=("q_values",),
         n_trials=200, n_trials_quick=60, quick=quick,
         params={"instance": "riverswim", "n": 4, "H": 5, "K": 400}))
 
@@ -120,13 +137,14 @@ def _rate(check_id, card, factory, title, params, n_trials, n_quick, quick):
         check_id=check_id, card_id=card, title=title, guarantee="rate",
         measured="cumulative pseudo-regret (exact, from the oracle) against K",
         instances=params["describe"], trial=trial_regret_curve, judge=judge_regret_rate,
-        default_subject=factory, subject_kind="episodic learner (estimator protocol)",
+        default_subject=factory, subject_kind="episodic learner (episodic protocol)",
+        protocol="episodic",
         n_trials=n_trials, n_trials_quick=n_quick, quick=quick, params=params))
 
 
 _TINY = {"instance": "tiny", "K": 10 ** 6, "describe": "S = A = H = 2, deterministic, gaps 0.5 "
          "and 1 (burn-in ends inside the budget)",
-         "note": "the paper's constants (bonus_scale = 1)"}
+         "note": "the default subject uses the paper's constants (bonus_scale = 1)"}
 # the tiny instance is deterministic, so trials of a deterministic learner coincide: few suffice
 _rate("episodic.ucbvi_ch.regret_rate_tiny", "regret.ucbvi_ch.upper", UCBVICH,
       "UCBVI-CH regret is sublinear once the burn-in ends", _TINY, 4, 2, True)
@@ -139,7 +157,8 @@ _rate("episodic.ucbvi_ch.regret_rate_riverswim", "regret.ucbvi_ch.upper",
       "UCBVI-CH, practical variant (bonus_scale = 0.01), on RiverSwim(6), H = 20",
       {"instance": "riverswim", "n": 6, "H": 20, "K": 30000,
        "describe": "RiverSwim(6), H = 20, 30000 episodes",
-       "note": "practical variant bonus_scale = 0.01 (the paper's constants stay in their "
+       "note": "the default subject is the practical variant bonus_scale = 0.01 (the paper's "
+               "constants stay in their "
                "burn-in at this size)"}, 20, 8, False)
 _rate("episodic.psrl.regret_rate_riverswim", "regret.psrl.bayes", PSRL,
       "PSRL on RiverSwim(6), H = 20 (a frequentist run; the card's guarantee is Bayesian)",

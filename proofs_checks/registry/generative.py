@@ -17,6 +17,13 @@ needed).
 ``-1/2``) and against ``1/(1-gamma)`` at fixed ``n`` (claimed ``3/2``: Azar et al.'s Theorem 3
 is the matching lower bound, their instances attain it), with percentile bootstrap intervals
 over trials; rate verdicts never set the exit code.
+
+**What the verifier measures.** Every estimator runs through the verifier's generative harness
+(:func:`rlcert.proofs_checks.harness.play_generative`): it sees the model only through the
+verifier's :class:`~rlcert.estimators.generative.Sampler`, which counts every draw and refuses
+draws past the budget ``n S A``; errors are those of the estimate it returns against the oracle's
+``Q*``, ``V*`` or ``g*``; the empirical model of the exactness check is rebuilt from the
+next states the sampler handed out.
 """
 
 from __future__ import annotations
@@ -33,12 +40,19 @@ from rlcert.estimators.generative import (PerturbedPlugIn, PlugIn, VarianceReduc
 from rlcert.mdp import evaluate_policy, instances, solve, solve_average
 
 from ..framework import Check, Outcome, Plot, register
+from ..harness import play_generative
 from ..statistics import bootstrap_slope, clopper_pearson
 from ..verdicts import Verdict, deterministic_rule, probability_rule, rate_rule
 
 
-def _q_error(result, Q_star: np.ndarray) -> float:
-    return float(np.max(np.abs(np.asarray(result.Q) - Q_star)))
+def _q_error(Q, Q_star: np.ndarray) -> float:
+    return float(np.max(np.abs(np.asarray(Q) - Q_star)))
+
+
+def _run(subject, m, seed, n: int | None, needs=("Q",), **kw):
+    """The harness run with a budget of ``n`` draws per pair (``None``: unlimited)."""
+    budget = None if n is None else int(n) * m.n_states * m.n_actions
+    return play_generative(subject, m, seed, budget=budget, needs=needs, **kw)
 
 
 # -- the empirical sample size ---------------------------------------------------------------------------
@@ -55,8 +69,12 @@ def trial_q_accuracy(params, subject, seed, index) -> dict:
     m = azar_hard(params["gamma"], params["n_x"], params["A"])
     Q_star = solve(m, method="pi", tol=1e-12).Q
     children = seed.spawn(len(params["grid"]))
-    errors = [_q_error(subject.run(m, n=int(n), seed=c), Q_star)
-              for n, c in zip(params["grid"], children)]
+    errors = []
+    for n, c in zip(params["grid"], children):
+        tr = _run(subject, m, c, n)
+        if tr.violation:
+            return {"protocol_violation": f"n = {n} per pair: {tr.violation}"}
+        errors.append(_q_error(tr.fields["Q"], Q_star))
     return {"errors": errors}
 
 
@@ -98,9 +116,11 @@ def judge_n_emp_lower(check: Check, trials: list[dict]) -> Outcome:
         "azar2013_upper_order_per_pair": upper_order, "order_over_n_emp": ratio_order,
         "failure_frequency": freq.tolist(), "cp_upper": uppers, "grid": grid.tolist(),
         "contradicted": contradicted},
-        plots=(Plot("curves", "failure frequency of ||Q_hat - Q*|| <= eps", x=grid,
-                    curves=np.maximum(freq, 1e-4)[None, :], bound=np.full(grid.size, check.delta),
-                    xlabel="n per pair", ylabel="failure frequency (dashed: delta)"),))
+        plots=(Plot("curves", f"frequency of ||Q_hat - Q*|| > eps = {p['eps']} over {T} trials "
+                    f"per n", x=grid, curves=freq[None, :], bound=np.full(grid.size, check.delta),
+                    bound_label=f"delta = {check.delta}",
+                    vlines=((f"Azar et al.'s lower bound ({lower:.3g} per pair)", lower),),
+                    xlabel="n per pair", ylabel="failure frequency"),))
 
 
 N_EMP_GRID = tuple(int(round(x)) for x in np.geomspace(100, 10 ** 8, 19))
@@ -113,7 +133,7 @@ register(Check(
     instances="Azar et al.'s hard MDP, one x state, A = 2 (S = 4), gamma = 0.99, eps = 0.5, "
               "delta = 0.01; n = 1e2 .. 1e8 per pair (19 points)",
     trial=trial_q_accuracy, judge=judge_n_emp_lower, default_subject=PlugIn,
-    subject_kind="generative estimator: run(m, *, n, seed) -> result with Q",
+    subject_kind="generative estimator (generative protocol) returning Q", protocol="generative",
     n_trials=600, n_trials_quick=300, quick=True, delta=0.01,
     params={"gamma": 0.99, "n_x": 1, "A": 2, "eps": 0.5, "grid": N_EMP_GRID}))
 
@@ -132,9 +152,12 @@ def trial_policy_accuracy(params, subject, seed, index) -> dict:
     for name, kid in zip(names, kids):
         est = subject[name]
         children = kid.spawn(len(params["grid"]))
-        out[name] = [float(np.max(V_star - evaluate_policy(m, est.run(m, n=int(n), seed=c)
-                                                           .policy)))
-                     for n, c in zip(params["grid"], children)]
+        out[name] = []
+        for n, c in zip(params["grid"], children):
+            tr = _run(est, m, c, n, needs=("policy",))
+            if tr.violation:
+                return {"protocol_violation": f"{name}, n = {n} per pair: {tr.violation}"}
+            out[name].append(float(np.max(V_star - evaluate_policy(m, tr.fields["policy"]))))
     return {"loss": out}
 
 
@@ -154,9 +177,10 @@ def judge_policy_n_emp(check: Check, trials: list[dict]) -> Outcome:
         numbers[name] = {"n_emp": n_emp, "card": card, "budget_per_pair": budget,
                          "budget_over_n_emp": ratio,
                          "failure_frequency": (failures / loss.shape[0]).tolist()}
-        plots.append(Plot("curves", f"{name}: failure frequency of eps-optimality", x=grid,
-                          curves=np.maximum(failures / loss.shape[0], 1e-4)[None, :],
-                          bound=np.full(grid.size, check.delta), xlabel="n per pair",
+        plots.append(Plot("curves", f"{name}: frequency of max_s (V* - V^pi_hat) > eps", x=grid,
+                          curves=(failures / loss.shape[0])[None, :],
+                          bound=np.full(grid.size, check.delta),
+                          bound_label=f"delta = {check.delta}", xlabel="n per pair",
                           ylabel="failure frequency"))
     return Outcome(Verdict.REPORTED, "; ".join(rows) + " (order cards: ratios only)",
                    numbers=numbers, plots=tuple(plots))
@@ -173,7 +197,7 @@ register(Check(
               "about 1), gamma = 0.9, eps = 0.5, delta = 0.05; n = 10 .. 1e5",
     trial=trial_policy_accuracy, judge=judge_policy_n_emp,
     default_subject=lambda: {"plug-in": PlugIn(), "perturbed plug-in": PerturbedPlugIn(0.5)},
-    subject_kind="dict name -> generative estimator (run(m, *, n, seed) -> result with policy)",
+    subject_kind="dict name -> generative estimator (generative protocol) returning a policy",
     n_trials=300, n_trials_quick=100, quick=False,
     params={"gamma": 0.9, "n_x": 1, "A": 2, "alpha": 0.0191, "eps": 0.5,
             "grid": tuple(int(round(x)) for x in np.geomspace(10, 10 ** 5, 13)),
@@ -209,7 +233,10 @@ def trial_rate_horizon(params, subject, seed, index) -> dict:
     for g, c in zip(params["gammas"], children):
         m = azar_hard(g, params["n_x"], params["A"])
         Q_star = solve(m, method="pi", tol=1e-12).Q
-        errors.append(_q_error(subject.run(m, n=params["n"], seed=c), Q_star))
+        tr = _run(subject, m, c, params["n"])
+        if tr.violation:
+            return {"protocol_violation": f"gamma = {g}: {tr.violation}"}
+        errors.append(_q_error(tr.fields["Q"], Q_star))
     return {"errors": errors}
 
 
@@ -221,7 +248,7 @@ register(Check(
     guarantee="rate", measured="mean ||Q_hat - Q*||_inf against n per pair",
     instances="Azar et al.'s hard MDP (S = 4, A = 2), gamma = 0.9, n = 1e3 .. 1e6",
     trial=trial_rate_n, judge=judge_rate, default_subject=PlugIn,
-    subject_kind="generative estimator: run(m, *, n, seed) -> result with Q",
+    subject_kind="generative estimator (generative protocol) returning Q", protocol="generative",
     n_trials=400, n_trials_quick=100, quick=False,
     params={"gamma": 0.9, "n_x": 1, "A": 2, "x": RATE_N_GRID, "claimed": -0.5,
             "xname": "n per pair"}))
@@ -236,7 +263,7 @@ register(Check(
     instances="Azar et al.'s hard MDPs (S = 4, A = 2), gamma in {0.9, 0.97, 0.99}, n = 1e5 per "
               "pair (n (1 - gamma) >= 1000)",
     trial=trial_rate_horizon, judge=judge_rate, default_subject=PlugIn,
-    subject_kind="generative estimator: run(m, *, n, seed) -> result with Q",
+    subject_kind="generative estimator (generative protocol) returning Q", protocol="generative",
     n_trials=400, n_trials_quick=100, quick=False,
     params={"gammas": HORIZON_GAMMAS, "n_x": 1, "A": 2, "n": 10 ** 5,
             "x": tuple(1.0 / (1.0 - g) for g in HORIZON_GAMMAS), "claimed": 1.5,
@@ -267,8 +294,10 @@ def trial_gain(params, subject, seed, index) -> dict:
         est = subject(eps, t)
         for budget, out, kid in ((t, aware, kids[2 * j]), (t_min, blind, kids[2 * j + 1])):
             n = int(math.ceil(params["c_n"] * budget / eps ** 2))
-            r = est.run(m, n=n, seed=kid)
-            out.append(float(np.max(np.abs(np.asarray(r.gain) - g))))
+            tr = _run(est, m, kid, n, needs=("gain",))
+            if tr.violation:
+                return {"protocol_violation": f"t_mix = {t:g}: {tr.violation}"}
+            out.append(float(np.max(np.abs(tr.fields["gain"] - g))))
     return {"aware": aware, "blind": blind}
 
 
@@ -307,7 +336,8 @@ register(Check(
     instances="lazy two-state cycles, q = 0.05 .. 0.003125 (t_mix 7 .. 111), spread 0.5, "
               "eps = 0.1",
     trial=trial_gain, judge=judge_gain, default_subject=lambda: WangBlanchetGlynn,
-    subject_kind="factory (eps, t_mix) -> estimator with run(m, *, n, seed) -> result with gain",
+    subject_kind="factory (eps, t_mix) -> generative estimator (generative protocol) returning "
+                 "gain",
     n_trials=400, n_trials_quick=100, quick=False,
     params={"qs": GAIN_QS, "spread": 0.5, "eps": 0.1, "c_n": 1.0}))
 
@@ -367,9 +397,11 @@ def trial_empirical_optimality(params, subject, seed, index) -> dict:
     m = instances.garnet(int(rng.integers(2, 6)), int(rng.integers(2, 4)), 2,
                          seed=int(rng.integers(2 ** 31)), gamma=float(rng.choice((0.9, 0.99))),
                          sparse=False)
-    r = subject.run(m, n=params["n"], seed=seed.spawn(1)[0])
-    exact = solve(empirical_model(m, r.extras["counts"]), method="pi", tol=1e-12)
-    err = float(np.max(np.abs(np.asarray(r.Q) - exact.Q)))
+    tr = _run(subject, m, seed.spawn(1)[0], params["n"], tally=True)
+    if tr.violation:
+        return {"protocol_violation": tr.violation}
+    exact = solve(empirical_model(m, tr.tally), method="pi", tol=1e-12)
+    err = float(np.max(np.abs(tr.fields["Q"] - exact.Q)))
     allowed = params["tol"] + 2 * (exact.certificate + exact.rounding) + \
         1e-9 * max(1.0, float(np.max(np.abs(exact.V))))
     return {"gamma": m.gamma, "error": err, "bound": allowed, "passed": bool(err <= allowed)}
@@ -380,7 +412,7 @@ def judge_empirical_optimality(check: Check, trials: list[dict]) -> Outcome:
     errs = np.array([t["error"] for t in trials])
     bad = [t["index"] for t in trials if not t["passed"]]
     return Outcome(deterministic_rule(passed),
-                   f"Q_hat equals Q* of the empirical model built from the run's own counts in "
+                   f"Q_hat equals Q* of the empirical model built from the sampler's draws in "
                    f"{int(passed.sum())}/{passed.size} trials; largest distance {errs.max():.3g}"
                    + (f"; first failing trial {bad[0]}" if bad else ""),
                    pass_rate=float(passed.mean()), counterexample=bad[0] if bad else None,
@@ -392,20 +424,22 @@ register(Check(
     title="The plug-in estimate is the exact optimum of its empirical MDP (what Azar et al.'s "
           "and Agarwal et al.'s theorems assume)",
     guarantee="deterministic",
-    measured="||Q_hat - Q*_{M_hat}||_inf, M_hat rebuilt from the run's counts with the model's "
-             "gamma",
+    measured="||Q_hat - Q*_{M_hat}||_inf, M_hat rebuilt from the next states the verifier's "
+             "sampler handed out, with the model's gamma",
     instances="Garnet(S in [2, 5], A in [2, 3], branching 2), gamma in {0.9, 0.99}, n = 200",
     trial=trial_empirical_optimality, judge=judge_empirical_optimality, default_subject=PlugIn,
-    subject_kind="plug-in estimator exposing extras['counts']",
+    subject_kind="plug-in estimator (generative protocol) returning Q", protocol="generative",
     n_trials=100, n_trials_quick=30, quick=False, params={"n": 200, "tol": 1e-8}))
 
 
 # -- variance-reduced Q-learning at its own schedule (report) -----------------------------------------------
 def trial_vrql(params, subject, seed, index) -> dict:
     m = azar_hard(params["gamma"], params["n_x"], params["A"])
-    r = subject.run(m, seed=seed)
-    return {"error": _q_error(r, solve(m, method="pi", tol=1e-12).Q),
-            "per_pair": r.n_per_pair}
+    tr = _run(subject, m, seed, None)
+    if tr.violation:
+        return {"protocol_violation": tr.violation}
+    return {"error": _q_error(tr.fields["Q"], solve(m, method="pi", tol=1e-12).Q),
+            "per_pair": int(tr.drawn_per_pair.max())}
 
 
 def judge_vrql(check: Check, trials: list[dict]) -> Outcome:
@@ -433,6 +467,7 @@ register(Check(
     instances="Azar et al.'s hard MDP (S = 4, A = 2), gamma = 0.9",
     trial=trial_vrql, judge=judge_vrql,
     default_subject=lambda: VarianceReducedQLearning(0.5, 0.05),
-    subject_kind="estimator: run(m, *, seed) -> result with Q and samples_per_pair",
+    subject_kind="generative estimator choosing its own schedule (generative protocol) returning "
+                 "Q", protocol="generative",
     n_trials=100, n_trials_quick=20, quick=False,
     params={"gamma": 0.9, "n_x": 1, "A": 2, "eps": 0.5}))
