@@ -101,7 +101,20 @@ def _order(cards: list[Card]) -> list[Card]:
 def compare(card_ids, **params) -> Comparison:
     """Evaluate several cards at the same parameters, each upper bound next to its matching
     lower bound. Parameters a card does not use are ignored for it; a card missing a parameter or
-    outside its domain gets no value and a note saying why."""
+    outside its domain gets no value and a note saying why.
+
+    ``card_ids`` is a non-empty sequence of card ids (a single id is refused rather than read as
+    its characters); an id that is not in the catalog raises
+    :class:`~rlcert.theory.registry.UnknownCardError`."""
+    if isinstance(card_ids, (str, bytes)):
+        raise BoundError(f"card_ids must be a list of card ids, got the string {card_ids!r} (for "
+                         f"one card, pass [card_id])")
+    try:
+        card_ids = list(card_ids)
+    except TypeError:
+        raise BoundError(f"card_ids must be a list of card ids, got {card_ids!r}") from None
+    if not card_ids:
+        raise BoundError("card_ids is empty: name at least one card")
     cards = _order([get(c) for c in card_ids])
     values: dict[str, float | None] = {}
     rows = []

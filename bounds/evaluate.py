@@ -9,6 +9,7 @@ refuses values outside it with an error naming the parameter and the range.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
@@ -18,7 +19,7 @@ import sympy as sp
 from scipy.optimize import brentq
 
 from rlcert.theory import Card, get
-from rlcert.theory.symbols import describe
+from rlcert.theory.symbols import describe, is_integer
 
 
 class BoundError(ValueError):
@@ -58,8 +59,7 @@ def resolve(card: str | Card) -> tuple[Card, _Compiled]:
             _USER_CARDS[key] = _compile_card(card)
         return card, _USER_CARDS[key]
     if not isinstance(card, str):
-        raise BoundError(f"card must be a card id (str) or a rlcert.theory.Card, got "
-                         f"{type(card).__name__}")
+        raise BoundError(f"card_id={card!r} must be a card id (str) or a rlcert.theory.Card")
     return get(card), _compile(card)
 
 
@@ -128,6 +128,76 @@ def _check_domain(card: Card, comp: _Compiled, values: dict[str, np.ndarray]) ->
                              f"{_format_values(values, names, where)}")
 
 
+def _real_values(card: Card, name: str, val) -> np.ndarray:
+    """A parameter as a float64 array of real numbers: booleans, complex numbers, strings, None
+    and ragged sequences are refused (``True`` is not 1, and an imaginary part is not dropped)."""
+    try:
+        raw = np.asarray(val)
+    except (TypeError, ValueError) as exc:
+        raise BoundError(f"{card.card_id}: {name} must be a real number or an array of them, "
+                         f"got {val!r} ({exc})") from None
+    kind = raw.dtype.kind
+    if kind in "fiu":
+        return np.asarray(raw, dtype=np.float64)
+    if kind == "O":  # e.g. sympy numbers: accepted when each converts to a real float
+        try:
+            if all(x is not None and not isinstance(x, (bool, np.bool_, complex, np.complexfloating,
+                                                         str, bytes))
+                   for x in raw.ravel()):
+                return np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass
+    what = {"b": "a boolean", "c": "a complex number", "U": "a string", "S": "a string"}.get(
+        kind, "None" if val is None else f"a value of dtype {raw.dtype}")
+    raise BoundError(f"{card.card_id}: {name} must be a real number or an array of them, got "
+                     f"{what}: {val!r}")
+
+
+def _check_integers(card: Card, values: dict[str, np.ndarray], skip: tuple[str, ...] = ()) -> None:
+    """Symbols that count things (:func:`rlcert.theory.symbols.is_integer`: ``S``, ``A``, ``H``,
+    ``n``, ...) take integral values (``1e6`` is accepted, ``10.5`` is not)."""
+    for name, arr in values.items():
+        if name in skip or not is_integer(name):
+            continue
+        bad = np.isfinite(arr) & (arr != np.floor(arr))
+        if bad.any():
+            raise BoundError(f"{card.card_id}: {name} ({describe(name)}) must be an integer, got "
+                             f"{name}={float(arr[bad].ravel()[0])!r} (pass continuous=True to "
+                             f"evaluate the formula's continuous extension)")
+
+
+def _check_given(card: Card, comp: _Compiled, params: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The parameters given to :func:`invert` (all but the one solved for), checked up front:
+    known, real, finite, integral where they count things, inside their own intervals; returned
+    as arrays."""
+    known = set(comp.scalars) | set(comp.vectors)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise BoundError(f"{card.card_id} has no parameter(s) {unknown}; its parameters are "
+                         f"{sorted(known)}")
+    values = {}
+    for name, val in params.items():
+        arr = _real_values(card, name, val)
+        if not np.all(np.isfinite(arr)):
+            raise BoundError(f"{card.card_id}: {name} must be finite, got {val!r}")
+        values[name] = arr
+    _check_integers(card, values)
+    for cond, fn, names in comp.conditions:
+        if cond.symbol is None or cond.symbol not in values:
+            continue
+        v = values[cond.symbol]
+        ok = np.ones(v.shape, dtype=bool)
+        if cond.lower is not None:
+            ok &= (v > cond.lower) if cond.lower_open else (v >= cond.lower)
+        if cond.upper is not None:
+            ok &= (v < cond.upper) if cond.upper_open else (v <= cond.upper)
+        if not np.all(ok):
+            rng = cond.text.split(" in ", 1)[1]
+            raise BoundError(f"{card.card_id}: {cond.symbol}={v[~ok].ravel()[0]:.6g} is not in "
+                             f"{rng}")
+    return values
+
+
 def _prepare(card: Card, comp: _Compiled, params: dict[str, Any]) -> dict[str, np.ndarray]:
     known = set(comp.scalars) | set(comp.vectors)
     unknown = sorted(set(params) - known)
@@ -136,9 +206,13 @@ def _prepare(card: Card, comp: _Compiled, params: dict[str, Any]) -> dict[str, n
                          f"{sorted(known)}")
     values: dict[str, np.ndarray] = {}
     for name, val in params.items():
-        arr = np.asarray(val, dtype=np.float64)
-        if name in comp.vectors and arr.ndim == 0:
-            arr = arr[None]
+        arr = _real_values(card, name, val)
+        if name in comp.vectors:
+            if arr.ndim == 0:
+                arr = arr[None]
+            if arr.shape[-1] == 0:
+                raise BoundError(f"{card.card_id}: {name} is empty; a vector parameter needs one "
+                                 f"value per arm (got shape {arr.shape})")
         values[name] = arr
     lengths = {values[v].shape[-1] for v in comp.vectors if v in values}
     if len(lengths) > 1:
@@ -148,26 +222,44 @@ def _prepare(card: Card, comp: _Compiled, params: dict[str, Any]) -> dict[str, n
     if missing:
         meaning = "; ".join(f"{n} ({card.parameters().get(n) or describe(n)})" for n in missing)
         raise BoundError(f"{card.card_id} needs {meaning}")
+    # scalars broadcast together, and with the leading axes of the vectors (their last axis is
+    # the arms)
+    shapes = {n: (values[n].shape[:-1] if n in comp.vectors else values[n].shape) for n in values}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        raise BoundError(f"{card.card_id}: the parameters' shapes do not broadcast together: "
+                         + ", ".join(f"{n} {s}" for n, s in shapes.items())) from None
     for name, arr in values.items():
         if not np.all(np.isfinite(arr)):
             raise BoundError(f"{card.card_id}: {name} must be finite, got {arr.ravel()[~np.isfinite(arr.ravel())][0]}")
     return values
 
 
-def evaluate(card_id: str | Card, **params) -> float | np.ndarray:
+def evaluate(card_id: str | Card, *, continuous: bool = False, **params) -> float | np.ndarray:
     """The card's bound at the given parameters.
 
     Scalars broadcast like numpy arrays; vector symbols take arrays over arms (last axis).
     Returns a float when every parameter is a scalar, an array otherwise. Parameters outside the
-    card's domain, missing or unknown parameters raise :class:`BoundError`.
+    card's domain, missing or unknown parameters raise :class:`BoundError`, naming the parameter
+    and the value; so do non-real values (booleans, complex numbers, strings), NaN and
+    infinities, empty vector parameters, and non-integral values of the symbols that count things
+    (``S``, ``A``, ``H``, ``K``, ``T``, ``n``, ``k``, ``d``, ..., see
+    :func:`rlcert.theory.symbols.is_integer`; integral floats such as ``1e6`` are accepted).
+    ``continuous=True`` evaluates the formula's continuous extension at non-integral counts
+    instead (what rate checks and inversions need).
 
     Examples
     --------
     >>> round(evaluate("concentration.hoeffding", n=100, delta=0.05, b=1.0), 6)
     0.135810
     """
+    if not isinstance(continuous, (bool, np.bool_)):
+        raise BoundError(f"continuous must be True or False, got {continuous!r}")
     card, comp = resolve(card_id)
     values = _prepare(card, comp, params)
+    if not continuous:
+        _check_integers(card, values)
     _check_domain(card, comp, values)
     scalar_args = [values[n] for n in comp.scalars]
     sum_values = []
@@ -228,11 +320,15 @@ def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = Fa
                          f"parameters {list(comp.scalars)}")
     if solve_for in params:
         raise BoundError(f"{card.card_id}: {solve_for} is being solved for; do not pass it")
-    if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
+    if not (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and math.isfinite(value) and value > 0):
         raise BoundError(f"value must be a positive finite number, got {value!r}")
-    for k, v in params.items():
-        if np.ndim(v) and k not in comp.vectors:
-            raise BoundError(f"invert takes scalar parameters; {k} has shape {np.shape(v)}")
+    if not isinstance(integer, (bool, np.bool_)):
+        raise BoundError(f"integer must be True or False, got {integer!r}")
+    for k, arr in _check_given(card, comp, params).items():
+        if arr.ndim > (1 if k in comp.vectors else 0):
+            raise BoundError(f"invert takes scalar parameters (one value per arm for a vector); "
+                             f"{k} has shape {arr.shape}")
     lo, hi, lo_open, hi_open = _interval_of(card, solve_for)
     to_x, t_lo, t_hi = _transform(solve_for, lo, hi)
     if integer:
@@ -320,11 +416,42 @@ def _fmt_interval(lo, hi, lo_open, hi_open) -> str:
 
 # -- units -----------------------------------------------------------------------------------------
 def convert_T(T, from_unit: str, to_unit: str, H):
-    """Convert a horizon count between ``"steps"`` and ``"episodes"`` (``steps = H * episodes``)."""
+    """Convert a horizon count between ``"steps"`` and ``"episodes"`` (``steps = H * episodes``).
+
+    ``T`` is a number or array of numbers ``>= 0``; ``H`` an integer ``>= 1`` (or an array of
+    them; integral floats accepted). Anything else raises :class:`BoundError` naming the argument.
+    """
     units = ("steps", "episodes")
     for name, u in (("from_unit", from_unit), ("to_unit", to_unit)):
-        if u not in units:
+        if not isinstance(u, str) or u not in units:
             raise BoundError(f"{name}={u!r} is not one of {units}")
+    t = _plain_values("T", T)
+    if not np.all(np.isfinite(t)) or np.any(t < 0):
+        bad = t[~(np.isfinite(t) & (t >= 0))].ravel()[0]
+        shown = T if np.ndim(T) == 0 else float(bad)
+        raise BoundError(f"T must be a finite number >= 0 (a count of steps or episodes), got "
+                         f"T={shown!r}")
+    h = _plain_values("H", H)
+    if not np.all(np.isfinite(h)) or np.any(h < 1) or np.any(h != np.floor(h)):
+        bad = h[~(np.isfinite(h) & (h >= 1) & (h == np.floor(h)))].ravel()[0]
+        shown = H if np.ndim(H) == 0 else float(bad)
+        raise BoundError(f"H must be an integer >= 1 (steps per episode), got H={shown!r}")
     if from_unit == to_unit:
         return T
-    return np.asarray(T) * H if from_unit == "episodes" else np.asarray(T) / H
+    with np.errstate(over="ignore"):
+        out = np.asarray(T) * H if from_unit == "episodes" else np.asarray(T) / H
+    if not np.all(np.isfinite(out)):
+        raise BoundError(f"T * H overflows float64: T={float(np.max(t)):.6g} episodes of "
+                         f"H={float(np.max(h)):.6g} steps")
+    return out
+
+
+def _plain_values(name: str, val) -> np.ndarray:
+    """``val`` as float64 when it holds real numbers (not booleans, complex numbers, strings)."""
+    try:
+        raw = np.asarray(val)
+    except (TypeError, ValueError):
+        raw = np.asarray(None, dtype=object)
+    if raw.dtype.kind not in "fiu":
+        raise BoundError(f"{name} must be a real number or an array of them, got {val!r}")
+    return np.asarray(raw, dtype=np.float64)

@@ -16,8 +16,10 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-from .concentration import kl_bernoulli, kl_upper
+from .concentration import _prob, _real, kl_bernoulli, kl_upper
+from .evaluate import BoundError
 
 _MAX_NEWTON = 100
 _BELOW_ONE = 1.0 - 2.0 ** -53  # the largest double below 1: kl(p, 1) is infinite for p < 1
@@ -34,7 +36,6 @@ def _feasible(p, level, q):
     return kl_upper(p, level)
 
 
-@njit(cache=True)
 def kl_upper_newton(p, level):
     r"""``max {q in [p, 1] : kl(p, q) <= level}`` by Newton's method from above.
 
@@ -64,17 +65,46 @@ def kl_upper_newton(p, level):
     p : float
         Empirical mean in ``[0, 1]``.
     level : float
-        KL budget (``<= 0`` returns ``p``).
+        KL budget (``<= 0`` returns ``p``; ``inf`` returns 1, as :func:`kl_upper` does).
+
+    Called from Python, ``p`` outside ``[0, 1]``, a NaN ``level`` and non-real arguments are
+    refused with :class:`~rlcert.bounds.BoundError` naming the argument and the value; compiled
+    into numba code, the same checks raise with a message naming the argument.
     """
+    return _kl_upper_newton(_prob(p, "kl_upper_newton", "p"),
+                            _real(level, "kl_upper_newton", "level"))
+
+
+@overload(kl_upper_newton)
+def _ol_kl_upper_newton(p, level):
+    def impl(p, level):
+        return _kl_upper_newton(p, level)
+    return impl
+
+
+@njit(cache=True)
+def _kl_upper_newton(p, level):
+    """The compiled core of :func:`kl_upper_newton`."""
+    if not (p >= 0.0 and p <= 1.0):
+        raise BoundError("kl_upper_newton: p must be in [0, 1]")
+    if level != level:
+        raise BoundError("kl_upper_newton: level must not be NaN")
     if level <= 0.0 or p >= 1.0:
         return p
+    if kl_bernoulli(p, 1.0) <= level:  # level = inf: the whole of [p, 1], as kl_upper says
+        return 1.0
     if p <= 0.0:
         q = -math.expm1(-level)  # kl(0, q) = -ln(1 - q) = level
         return _feasible(p, level, q if q < 1.0 else _BELOW_ONE)
-    q = min(p + math.sqrt(0.5 * level),
-            p + math.sqrt(2.0 * (1.0 - p) * level),
-            p + level + math.sqrt(level * level + 2.0 * p * level),
-            1.0 - (1.0 - p) * math.exp(-(level - p * math.log(p)) / (1.0 - p)))
+    # a start is valid only above p (g >= 0 there); in floating point the last one can round
+    # to 0 or to p itself for tiny p (1 - (1 - p) = 0), and is then skipped
+    q = 1.0
+    for start in (p + math.sqrt(0.5 * level),
+                  p + math.sqrt(2.0 * (1.0 - p) * level),
+                  p + level + math.sqrt(level * level + 2.0 * p * level),
+                  1.0 - (1.0 - p) * math.exp(-(level - p * math.log(p)) / (1.0 - p))):
+        if p < start < q:
+            q = start
     if q >= 1.0:
         q = _BELOW_ONE
         if kl_bernoulli(p, q) <= level:

@@ -80,7 +80,7 @@ def _with(card: Card, name: str, x: float) -> dict:
 
 
 def _value(card: Card, name: str, x: float) -> float:
-    return float(evaluate(card.card_id, **_with(card, name, x)))
+    return float(evaluate(card.card_id, continuous=True, **_with(card, name, x)))
 
 
 def measured_slope(card: Card, name: str, x0: float, h: float = 0.01) -> float:
@@ -143,7 +143,7 @@ def check_inversion(card: Card) -> list[CheckResult]:
         others = {k: v for k, v in card.example.items() if k != target}
         try:
             root = invert(card.card_id, target, value, **others)
-            back = float(evaluate(card.card_id, **others, **{target: root}))
+            back = float(evaluate(card.card_id, continuous=True, **others, **{target: root}))
             ok = abs(back / value - 1.0) <= 1e-9
             detail = f"{target}={root:.10g} gives {back:.12g} for {value:.12g}"
         except BoundError as exc:
@@ -171,8 +171,8 @@ def upper_minus_lower(upper_id: str, point: dict) -> float | None:
             return None
         low_params["T"] = float(convert_T(point["T"], upper.T_unit, lower.T_unit, point["H"]))
     try:
-        u = float(evaluate(upper.card_id, **up_params))
-        lo = float(evaluate(lower.card_id, **low_params))
+        u = float(evaluate(upper.card_id, continuous=True, **up_params))
+        lo = float(evaluate(lower.card_id, continuous=True, **low_params))
     except BoundError:
         return None
     if upper.guarantee == "high_probability" and lower.guarantee == "expectation":

@@ -16,6 +16,7 @@ harness run of the same learner from the same seed play the same actions.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -132,6 +133,23 @@ def seed_record(seed, name: str = "seed", error: type[ValueError] = SeedError
     ``SeedSequence(entropy, spawn_key=spawn_key)`` reproduces the run."""
     ss = as_seed_sequence(seed, name, error)
     return ss, ss.entropy, tuple(ss.spawn_key)
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the platform does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(n_bytes: float, what: str, name: str, value, error: type[ValueError]) -> None:
+    """Refuse up front a request whose arrays would not fit in this machine's memory, naming the
+    argument and the size, rather than failing deep inside numpy."""
+    total = physical_memory()
+    if total is not None and n_bytes > total:
+        raise error(f"{name} = {value!r}: {what} needs {n_bytes / 2 ** 30:.3g} GiB, more than "
+                    f"this machine's {total / 2 ** 30:.3g} GiB of memory")
 
 
 def cumulative(regret: np.ndarray) -> np.ndarray:

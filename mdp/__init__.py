@@ -14,6 +14,11 @@
 * Compiled kernels in :mod:`rlcert.mdp.kernels`; the instance zoo in
   :mod:`rlcert.mdp.instances`; hypothesis strategies in :mod:`rlcert.mdp.strategies`.
 
+Every public entry point validates its arguments before any compiled kernel runs (the rules are
+stated once in :mod:`rlcert.mdp._validate`): bad input is refused with a ``ValueError`` subclass
+(:class:`InvalidMDPError`, :class:`InvalidArgumentError`) naming the argument and the bad value,
+never repaired silently.
+
 This subpackage imports no other part of rlcert.
 """
 

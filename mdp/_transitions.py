@@ -19,12 +19,11 @@ def csr_operand(P: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.ascontiguousarray(P.data, dtype=np.float64))
 
 
-def canonical_csr(P) -> sp.csr_matrix:
-    """A float64 CSR copy with summed duplicates and sorted indices (same matrix, canonical form)."""
-    C = sp.csr_matrix(P, dtype=np.float64, copy=True)
-    C.sum_duplicates()
-    C.sort_indices()
-    return C
+def canonical_csr(P, name: str = "P") -> sp.csr_matrix:
+    """A float64 CSR copy with summed duplicates and sorted indices (same matrix, canonical form),
+    its structure checked first (:func:`rlcert.mdp._validate.check_sparse_matrix`)."""
+    from ._validate import check_sparse_matrix  # _validate imports kernels lazily; keep it so
+    return check_sparse_matrix(P, name)
 
 
 def dense_to_csr(P2: np.ndarray) -> sp.csr_matrix:

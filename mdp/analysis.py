@@ -16,7 +16,7 @@ import scipy.sparse.linalg as spla
 
 from . import _transitions as tr
 from . import kernels
-from ._validate import initial_distribution
+from ._validate import as_float_array, check_real, check_values, initial_distribution
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .models import FiniteHorizonMDP, TabularMDP
 from .policies import policy_weights, stage_policy_weights
@@ -26,21 +26,22 @@ def q_from_v(m: TabularMDP | FiniteHorizonMDP, V: np.ndarray) -> np.ndarray:
     """``Q[s, a] = r(s, a) + gamma sum_s' P(s'|s, a) V[s']``.
 
     For a :class:`FiniteHorizonMDP`, ``V`` has shape ``(H+1, S)`` and ``Q[h] = r_h + gamma P_h
-    V[h+1]`` has shape ``(H, S, A)``.
+    V[h+1]`` has shape ``(H, S, A)``. ``V`` must be real and finite, each entry within
+    :data:`~rlcert.mdp._validate.VALUE_LIMIT` in magnitude.
     """
-    V = np.ascontiguousarray(V, dtype=np.float64)
+    if not isinstance(m, (TabularMDP, FiniteHorizonMDP)):
+        raise InvalidArgumentError(f"m must be a TabularMDP or FiniteHorizonMDP, got "
+                                   f"{type(m).__name__}")
     S, A = m.n_states, m.n_actions
     if isinstance(m, FiniteHorizonMDP):
-        if V.shape != (m.horizon + 1, S):
-            raise InvalidArgumentError(f"V must have shape ({m.horizon + 1}, {S}), got {V.shape}")
+        V = check_values(V, (m.horizon + 1, S))
         Q = np.empty((m.horizon, S, A))
         out_v, out_g = np.empty(S), np.empty(S, dtype=np.int64)
         for h in range(m.horizon):
             kernels.bellman_backup(m.operand, h * m.stage_stride, m._R[h], m.gamma, V[h + 1],
                                    Q[h], out_v, out_g)
         return Q
-    if V.shape != (S,):
-        raise InvalidArgumentError(f"V must have shape ({S},), got {V.shape}")
+    V = check_values(V, (S,))
     gamma = 1.0 if m.gamma is None else m.gamma
     Q = np.empty((S, A))
     kernels.bellman_backup(m.operand, 0, m._R, gamma, V, Q, np.empty(S), np.empty(S, np.int64))
@@ -48,10 +49,18 @@ def q_from_v(m: TabularMDP | FiniteHorizonMDP, V: np.ndarray) -> np.ndarray:
 
 
 def greedy(Q: np.ndarray, tol: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """First maximiser of ``Q`` over the last axis, and the tie set ``Q >= max - tol``."""
-    Q = np.asarray(Q, dtype=np.float64)
-    if tol < 0:
-        raise InvalidArgumentError(f"tol must be >= 0, got {tol!r}")
+    """First maximiser of ``Q`` over the last axis, and the tie set ``Q >= max - tol``.
+
+    ``Q`` is a real array with at least one axis and no NaN (``-inf`` marks an excluded action);
+    ``tol >= 0``."""
+    Q = as_float_array(Q, "Q", InvalidArgumentError)
+    if Q.ndim == 0 or Q.shape[-1] == 0:
+        raise InvalidArgumentError(f"Q must have a non-empty last (action) axis, got shape "
+                                   f"{Q.shape}")
+    if np.isnan(Q).any():
+        idx = tuple(int(i) for i in np.argwhere(np.isnan(Q))[0])
+        raise InvalidArgumentError(f"Q[{', '.join(map(str, idx))}] is NaN")
+    tol = check_real(tol, "tol", lower=0.0, allow_inf=True)
     best = Q.max(axis=-1, keepdims=True)
     return np.argmax(Q, axis=-1), Q >= best - tol
 
@@ -62,6 +71,7 @@ def action_gaps(m: TabularMDP | FiniteHorizonMDP, V: np.ndarray) -> np.ndarray:
     With ``V = V*`` these are the suboptimality gaps ``V*(s) - Q*(s, a) >= 0``.
     """
     Q = q_from_v(m, V)
+    V = np.asarray(V, dtype=np.float64)
     if isinstance(m, FiniteHorizonMDP):
         return np.asarray(V)[:-1, :, None] - Q
     return np.asarray(V)[:, None] - Q
@@ -73,6 +83,9 @@ def occupancy(m: TabularMDP | FiniteHorizonMDP, pi, initial=None) -> np.ndarray:
     Returns ``(S, A)`` summing to 1 for a discounted :class:`TabularMDP`, ``(H, S, A)`` with each
     stage summing to 1 for a :class:`FiniteHorizonMDP`. ``initial`` overrides the model's.
     """
+    if not isinstance(m, (TabularMDP, FiniteHorizonMDP)):
+        raise InvalidArgumentError(f"m must be a TabularMDP or FiniteHorizonMDP, got "
+                                   f"{type(m).__name__}")
     mu = m.initial if initial is None else initial_distribution(initial, m.n_states)
     if isinstance(m, FiniteHorizonMDP):
         W = stage_policy_weights(pi, m.horizon, m.n_states, m.n_actions)

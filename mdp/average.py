@@ -71,11 +71,12 @@ from scipy.optimize import linprog
 from . import _transitions as tr
 from . import kernels
 from ._chains import gain_bias
-from ._validate import check_choice, check_positive_int, check_tolerance
+from ._validate import (check_bool, check_choice, check_lp_rewards, check_positive_int, check_real,
+                        check_tolerance)
 from .discounted import SolverFailedError
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .models import TabularMDP
-from .policies import policy_weights
+from .policies import action_array, policy_weights
 from .results import UNIT_ROUNDOFF, backup_rounding
 
 METHODS = ("pi", "lp", "rvi")
@@ -218,6 +219,7 @@ def evaluate_policy_average(m: TabularMDP, pi, *, with_certificate: bool = False
     residual : float, only if ``with_certificate``
     """
     m = _check_model(m)
+    check_bool(with_certificate, "with_certificate")
     W = policy_weights(pi, m.n_states, m.n_actions)
     g, h, P_pi, r_pi, _, _ = _evaluate(m, W)
     if with_certificate:
@@ -452,8 +454,7 @@ def solve_average(m: TabularMDP, method: str = "pi", tol: float = 1e-10,
     tol = check_tolerance(tol)
     if max_iter is not None:
         max_iter = check_positive_int(max_iter, "max_iter", InvalidArgumentError)
-    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not (0.0 < float(tau) < 1.0):
-        raise InvalidArgumentError(f"tau must be in (0, 1), got {tau!r}")
+    tau = check_real(tau, "tau", lower=0.0, upper=1.0, lower_open=True, upper_open=True)
     S, A = m.n_states, m.n_actions
     ref = check_positive_int(reference_state, "reference_state", InvalidArgumentError, minimum=0)
     if ref >= S:
@@ -466,11 +467,10 @@ def solve_average(m: TabularMDP, method: str = "pi", tol: float = 1e-10,
         if initial_policy is None:
             pi0 = np.argmax(m._R, axis=1)
         else:
-            if np.asarray(initial_policy).ndim != 1:
-                raise InvalidArgumentError("initial_policy must be deterministic: (S,) actions")
-            pi0 = np.argmax(policy_weights(initial_policy, S, A, "initial_policy"), axis=1)
+            pi0 = action_array(initial_policy, S, A, "initial_policy")
         out = _policy_iteration(m, pi0, 10_000 if max_iter is None else max_iter, info)
     elif method == "lp":
+        check_lp_rewards(m, "method='lp'")
         out = _linear_program(m, 10_000 if max_iter is None else max_iter, info)
     else:
         out = _relative_value_iteration(m, tol, 1_000_000 if max_iter is None else max_iter,

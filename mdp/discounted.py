@@ -12,27 +12,62 @@ Two a-posteriori bounds follow, and every result carries the smaller one as ``ce
 Computed in floating point, each backup entry is off by at most ``rho`` (Higham's bound, see
 :func:`~rlcert.mdp.results.backup_rounding`), so the certificate holds up to
 ``rounding = rho / (1 - gamma)``. The returned ``Q = r + gamma P V`` obeys
-``||Q - Q*||_inf <= gamma ||V - V*||_inf``. For a policy ``pi`` with ``T_pi V = Q[s, pi(s)]``,
-``||V* - V^pi||_inf <= certificate + ||T_pi V - V||_inf / (1 - gamma)`` (triangle inequality and
-the same residual bound for ``T_pi``); for the greedy policy this is at most
-``2 gamma ||V - V*|| / (1 - gamma)`` up to the certificate's slack (Singh and Yee 1994).
+``||Q - Q*||_inf <= gamma ||V - V*||_inf``.
+
+**Policy loss.** Let ``eps >= ||V - V*||_inf`` (the certificate), ``pi`` a policy with
+``T_pi V = Q[s, pi(s)]``, ``res_pi = ||T_pi V - V||_inf`` and ``g_pi = ||T V - T_pi V||_inf``
+(zero for a policy greedy for ``V``). Two bounds hold, and ``policy_loss_bound`` is the smaller:
+
+* ``||V* - V^pi|| <= eps + res_pi / (1 - gamma)``: the triangle inequality and the residual
+  bound ``||V - V^pi|| <= res_pi / (1 - gamma)`` of the contraction ``T_pi``;
+* ``||V* - V^pi|| <= gamma eps + g_pi + gamma res_pi / (1 - gamma)``: write
+  ``V* - V^pi = (T V* - T V) + (T V - T_pi V) + gamma P_pi (V - V^pi)`` and bound the three
+  terms by ``gamma eps``, ``g_pi`` and ``gamma res_pi / (1 - gamma)``.
+
+For a greedy ``pi`` with the residual certificate ``eps = ||T V - V|| / (1 - gamma)`` the second
+is ``2 gamma ||T V - V|| / (1 - gamma)``, the Bellman-residual bound of Williams and Baird (1993,
+"Tight performance bounds on greedy policies based on imperfect value functions", Northeastern
+University NU-CCS-93-14), attained by their example. For a greedy ``pi`` and any
+``eps >= ||V - V*||``, ``||T V - V|| <= (1 + gamma) eps`` makes the second bound at most
+``2 gamma eps / (1 - gamma)``, the bound of Singh and Yee (1994, "An upper bound on the loss from
+approximate optimal-value functions", Machine Learning 16:227-233, in its value-function form),
+which is stated in ``||V - V*||``, not in the residual. Rounding: the computed ``res_pi`` and
+``g_pi`` are within ``rho`` and ``2 rho`` of the exact ones and ``eps`` holds up to ``rounding``,
+so each bound holds up to ``2 * rounding``.
+
+**Policy iteration's threshold.** PI switches the action of ``s`` to the greedy one only when
+``Q^(s, a) > Q^(s, pi(s)) + theta``, so that every switch is a true improvement of the exact
+``Q^pi`` and PI cannot cycle (no policy returns). With ``V^`` the computed evaluation and ``e^``
+its computed residual ``||Q^(., pi) - V^||``: the exact residual is at most ``e^ + rho``, so
+``||V^ - V^pi|| <= (e^ + rho) / (1 - gamma)``; each computed ``Q^(s, a)`` is within
+``rho + gamma ||V^ - V^pi||`` of ``Q^pi(s, a)``, and a computed gap above
+
+.. math:: \theta = 2 \gamma \frac{\hat e}{1 - \gamma} + \frac{2 \rho}{1 - \gamma}
+          = 2\gamma\frac{\hat e + \rho}{1 - \gamma} + 2\rho
+
+implies ``Q^pi(s, a) > Q^pi(s, pi(s))`` (first order in the unit roundoff). Switching only
+improving states strictly increases ``V^pi`` (Puterman 1994, Prop. 6.4.1).
+
+**Floating-point floor.** A certificate at most ``floating_floor`` (a few ulps, an estimate) is
+accepted at once with ``status="floor"``; otherwise iterations run until the certificate has not
+improved for ``W = max(50, ceil(1/(1-gamma)))`` iterations and is then reported as ``"floor"``
+only if ``certificate + rounding <= info["floor"]``, the proven bound of
+:func:`~rlcert.mdp.results.floor_bound` (VI and GS always satisfy it when they stall).
 
 Methods
 -------
 ``"vi"``   value iteration (Jacobi), stopped when ``gamma/(1-gamma) ||V_k - V_{k-1}|| <= tol``.
-``"gs"``   Gauss-Seidel value iteration (in place, states in index order), same stopping rule.
-``"pi"``   Howard's policy iteration with exact evaluation; switches the action of ``s`` only
-           when the improvement exceeds ``theta = 2 gamma e + 2 rho``, with ``e`` the evaluation's
-           own residual bound, so that rounding cannot make it cycle.
+``"gs"``   Gauss-Seidel value iteration (in place, states in index order), same stopping rule;
+           each entry of a computed sweep uses entries computed before it in the same sweep, so a
+           sweep is off by at most ``rho (1 - gamma^S) / (1 - gamma)`` (``e_s <= rho + gamma
+           max_{t < s} e_t``), which its certificate includes.
+``"pi"``   Howard's policy iteration with exact evaluation and the threshold ``theta`` above.
 ``"mpi"``  modified policy iteration (Puterman and Shin 1978): ``V_{k+1} = T_{pi_k}^m V_k`` with
            ``pi_k`` greedy for ``V_k``, started below ``V*`` so that the iterates increase.
 ``"lp"``   the primal LP ``min sum_s V(s)`` s.t. ``V(s) >= r(s, a) + gamma P(.|s, a) V`` (HiGHS);
            the policy is read from the dual (the occupancy measure, positive on optimal actions
            only), then evaluated exactly; the certificate is that evaluation's.
 ``"auto"`` policy iteration (exact, few iterations on every family measured in ``benchmarks/``).
-
-When ``tol`` is below the floating-point floor (:func:`~rlcert.mdp.results.floating_floor`),
-iterative methods stop at the floor with ``status="floor"`` rather than loop.
 """
 
 from __future__ import annotations
@@ -49,16 +84,34 @@ from . import kernels
 from .errors import InvalidArgumentError
 from .evaluation import solve_policy_system
 from .models import TabularMDP
-from .results import SolveResult, backup_rounding, floating_floor
+from .results import (SolveResult, backup_rounding, floating_floor, floor_bound,
+                      stagnation_window)
 
 #: Dense models whose fraction of nonzero transition entries is at most this are converted to
 #: CSR before iterating (when ``sparsify`` is None).
 SPARSIFY_DENSITY = 0.25
-_STAGNATION_SWEEPS = 50
 
 
 class SolverFailedError(RuntimeError):
     """An external solver (the LP) reported failure; the message carries its status."""
+
+
+#: Operands with fewer entries to read per backup than this are swept by the serial kernel
+#: (:func:`rlcert.mdp.kernels.bellman_rows`, the same row arithmetic, hence the same numbers):
+#: waking the worker threads costs more than such a sweep, and far more on a busy machine.
+PARALLEL_MIN_ENTRIES = 1 << 14
+
+
+def _backup_entries(m: TabularMDP) -> int:
+    return m.nnz if m.is_sparse else int(m.rows.size)
+
+
+def _bellman(T, R, g, V, Q, V_out, greedy, parallel: bool) -> None:
+    """``Q = R + g P V``, ``V_out = max_a Q``, ``greedy = argmax_a Q`` on every state."""
+    if parallel:
+        kernels.bellman_backup(T, 0, R, g, V, Q, V_out, greedy)
+    else:
+        kernels.bellman_rows(T, 0, R, g, V, Q, V_out, greedy, 0, R.shape[0])
 
 
 def _norm(x: np.ndarray) -> float:
@@ -78,8 +131,35 @@ def default_max_sweeps(m: TabularMDP, tol: float) -> int:
     r = _norm(m._R)
     if g == 0.0 or r == 0.0:
         return 2
-    k = math.log(tol * (1.0 - g) / r) / math.log(g)
+    # in log space: tol * (1 - gamma) / r underflows to 0 for tiny tol or huge r
+    k = (math.log(tol) + math.log1p(-g) - math.log(r)) / math.log(g)
     return max(2, int(math.ceil(k)) + 10)
+
+
+def default_max_improvements(m: TabularMDP, tol: float) -> int:
+    r"""Improvement steps after which modified policy iteration from ``V_0 = min r / (1 - gamma)``
+    is certified to ``tol`` in exact arithmetic, whatever the number of inner sweeps.
+
+    From ``T V_0 >= V_0`` the iterates satisfy ``V_k <= T V_k <= V_{k+1} <= V*`` (Puterman 1994,
+    Thm 6.5.5; ``V_{k+1} = T_{pi_k}^m V_k >= T_{pi_k} V_k = T V_k``), so
+    ``0 <= V* - V_{k+1} <= V* - T V_k <= gamma (V* - V_k)`` and ``0 <= T V_k - V_k <= V* - V_k``.
+    With ``||V* - V_0|| <= ||T V_0 - V_0|| / (1 - gamma) = sp(r) / (1 - gamma)`` (``T V_0 - V_0 =
+    max_a r(., a) - min r``) the certificate obeys
+
+    .. math:: \frac{\|T V_k - V_k\|_\infty}{1 - \gamma} \le \frac{\gamma^k\, \mathrm{sp}(r)}
+              {(1 - \gamma)^2} \le \mathrm{tol} \quad\text{for}\quad
+              k \ge \frac{\log(\mathrm{tol} (1 - \gamma)^2 / \mathrm{sp}(r))}{\log \gamma}.
+
+    The rate ``gamma`` per step is all that holds in general (the partial evaluations help only
+    once the policy settles), so the cap is that ``k`` plus 10 and the check itself.
+    """
+    g = m.gamma
+    spread = float(m._R.max() - m._R.min())
+    if g == 0.0 or spread == 0.0:
+        return 2
+    # in log space: tol * (1 - gamma)^2 / sp(r) underflows to 0 for tiny tol or huge rewards
+    k = (math.log(tol) + 2.0 * math.log1p(-g) - math.log(spread)) / math.log(g)
+    return max(2, int(math.ceil(k)) + 11)
 
 
 def maybe_sparsify(m: TabularMDP, sparsify: bool | None) -> tuple[TabularMDP, bool]:
@@ -120,8 +200,12 @@ def certify(m: TabularMDP, V: np.ndarray, *, method: str, status: str, iteration
     rho = backup_rounding(m.max_row_nnz, _norm(m._R), _norm(V), g)
     rounding = rho / (1.0 - g)
     pol = greedy if policy is None else policy
-    policy_residual = _norm(Q[np.arange(S), pol] - V)
-    loss = certificate + policy_residual / (1.0 - g)
+    q_pol = Q[np.arange(S), pol]
+    policy_residual = _norm(q_pol - V)
+    greedy_gap = _norm(TV - q_pol)
+    # the two policy-loss bounds of the module docstring
+    loss = min(certificate + policy_residual / (1.0 - g),
+               g * certificate + greedy_gap + g * policy_residual / (1.0 - g))
     slack = 2.0 * g * (certificate + rounding) + 2.0 * rho
     optimal = Q >= (TV - slack)[:, None]
     return SolveResult(V=V, Q=Q, policy=np.asarray(pol, dtype=np.int64), optimal_actions=optimal,
@@ -131,57 +215,89 @@ def certify(m: TabularMDP, V: np.ndarray, *, method: str, status: str, iteration
 
 
 class _StopRule:
-    """The stopping rule shared by the iterative methods: the certificate reaches ``tol``
-    (``"converged"``), or the floating-point floor (``"floor"``), or it has not improved for
-    ``_STAGNATION_SWEEPS`` iterations while within a thousand times the floor (``"floor"``:
-    rounding dominates). Call it with each iteration's bound; it returns the status or None."""
+    """The stopping rule shared by the iterative methods. Call it with each iteration's bound on
+    ``||V - V*||`` (rounding excluded), ``||V||_inf`` and ``level``, the largest bound that may be
+    reported as ``"floor"`` (``info["floor"]`` minus the rounding term); it returns the status or
+    None: ``"converged"`` when the bound is at most ``tol``; ``"floor"`` when it is at most the
+    :func:`~rlcert.mdp.results.floating_floor` target, or when it has not improved for ``window``
+    iterations and is at most ``level`` (see :func:`~rlcert.mdp.results.floor_bound`)."""
 
-    def __init__(self, tol: float, r_norm: float, gamma: float):
-        self.tol, self.r_norm, self.gamma = tol, r_norm, gamma
+    def __init__(self, tol: float, r_norm: float, gamma: float, window: int):
+        self.tol, self.r_norm, self.gamma, self.window = tol, r_norm, gamma, window
         self.best, self.since_best = math.inf, 0
 
-    def __call__(self, bound: float, v_norm: float) -> str | None:
-        floor = floating_floor(self.r_norm, v_norm, self.gamma)
+    def __call__(self, bound: float, v_norm: float, level: float) -> str | None:
         if bound <= self.tol:
             return "converged"
-        if bound <= floor:
+        if bound <= floating_floor(self.r_norm, v_norm, self.gamma):
             return "floor"
         if bound < self.best:
             self.best, self.since_best = bound, 0
             return None
         self.since_best += 1
-        if self.since_best >= _STAGNATION_SWEEPS and bound < 1e3 * floor:
+        if self.since_best >= self.window and bound <= level:
             return "floor"
         return None
 
 
+def _gs_sweep_error(rho: float, gamma: float, S: int) -> float:
+    """Error of one computed Gauss-Seidel sweep: ``e_s <= rho + gamma max_{t<s} e_t``, so
+    ``||F~ V - F V||_inf <= rho (1 - gamma^S) / (1 - gamma)``."""
+    return rho * (1.0 - gamma ** S) / (1.0 - gamma)
+
+
 def _sweeping_solver(m: TabularMDP, tol: float, max_iter: int, info: dict, method: str) -> SolveResult:
     """Value iteration (``"vi"``, Jacobi sweeps) or Gauss-Seidel (``"gs"``, in place) from
-    ``V_0 = 0``, stopped by ``gamma/(1-gamma) ||V_k - V_{k-1}||`` (both sweeps are
-    ``gamma``-contractions with fixed point ``V*``)."""
+    ``V_0 = 0``, stopped by the sweep bound ``(gamma ||V_k - V_{k-1}|| + e - rho) / (1 - gamma)``
+    (both sweeps are ``gamma``-contractions with fixed point ``V*``; ``e`` the error of one
+    computed sweep, ``rho`` for VI, :func:`_gs_sweep_error` for GS; the certificate's rounding
+    term adds ``rho / (1 - gamma)``)."""
     g, S, A = m.gamma, m.n_states, m.n_actions
     T, R = m.operand, m._R
-    stop = _StopRule(tol, _norm(R), g)
+    r_norm = _norm(R)
+    stop = _StopRule(tol, r_norm, g, stagnation_window(g))
     V = np.zeros(S)
     V_new = np.empty(S)
     Q = np.empty((S, A))
     greedy = np.empty(S, dtype=np.int64)
     status, bound, k = "max_iter", math.inf, 0
+    v_max, floor = 0.0, 0.0
+    parallel = _backup_entries(m) >= PARALLEL_MIN_ENTRIES
     for k in range(1, max_iter + 1):
         if method == "vi":
-            kernels.bellman_backup(T, 0, R, g, V, Q, V_new, greedy)
+            _bellman(T, R, g, V, Q, V_new, greedy, parallel)
             diff = _norm(V_new - V)
             V, V_new = V_new, V
         else:
             diff = kernels.gauss_seidel_sweep(T, R, g, V, greedy)
-        bound = g / (1.0 - g) * diff if g > 0 else 0.0
-        done = stop(bound, _norm(V))
+        v_norm = _norm(V)
+        v_max = max(v_max, v_norm)
+        # rho bounds every sweep so far (its ||V|| term is the largest seen)
+        rho = backup_rounding(m.max_row_nnz, r_norm, v_max, g)
+        e = rho if method == "vi" else _gs_sweep_error(rho, g, S)
+        bound = (g * diff + e - rho) / (1.0 - g)
+        floor = floor_bound(e, g, floating_floor(r_norm, v_max, g))
+        done = stop(bound, v_norm, floor - rho / (1.0 - g))
         if done:
             status = done
             break
-    info["floor"] = floating_floor(_norm(R), _norm(V), g)
+    info["floor"] = floor
     return certify(m, V, method=method, status=status, iterations=k, tol=tol,
                    method_bound=bound, info=info)
+
+
+def improvement_threshold(residual: float, rho: float, gamma: float) -> float:
+    r"""Policy iteration's switching threshold ``theta = 2 gamma residual / (1 - gamma) +
+    2 rho / (1 - gamma)``.
+
+    ``residual = ||Q^(., pi) - V^||_inf`` is the computed residual of the evaluation ``V^`` of
+    ``pi``, ``rho`` the backup rounding. A computed improvement ``Q^(s, a) - Q^(s, pi(s))``
+    above ``theta`` is an improvement of the exact ``Q^pi`` (derivation in the module
+    docstring): the exact residual is at most ``residual + rho``, so ``||V^ - V^pi|| <=
+    (residual + rho) / (1 - gamma)``, and each of the two computed entries is within ``rho +
+    gamma ||V^ - V^pi||`` of its exact value.
+    """
+    return 2.0 * (gamma * residual + rho) / (1.0 - gamma)
 
 
 def _policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
@@ -207,18 +323,19 @@ def _policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
         solvers_used.add(used)
         kernels.bellman_backup(T, 0, R, g, V, Q, TV, greedy)
         q_pi = Q[idx, pi]
-        eval_error = _norm(q_pi - V) / (1.0 - g)
         rho = backup_rounding(m.max_row_nnz, r_norm, _norm(V), g)
-        theta = 2.0 * g * eval_error + 2.0 * rho
+        theta = improvement_threshold(_norm(q_pi - V), rho, g)
         improve = TV > q_pi + theta
+        floor = floor_bound(rho, g, floating_floor(r_norm, _norm(V), g))
         if not improve.any():
             residual_bound = _norm(TV - V) / (1.0 - g)
-            floor = floating_floor(r_norm, _norm(V), g)
-            status = "converged" if residual_bound <= tol else ("floor" if tol < floor else
-                                                                "above_tol")
+            status = "converged" if residual_bound <= tol else (
+                "floor" if residual_bound + rho / (1.0 - g) <= floor else "above_tol")
+            break
+        if k == max_iter:  # keep V the value of the returned policy
             break
         pi = np.where(improve, greedy, pi)
-    info.update(evaluation=sorted(solvers_used), floor=floating_floor(r_norm, _norm(V), g))
+    info.update(evaluation=sorted(solvers_used), floor=floor)
     if trace:
         info["policies"] = policies
     return certify(m, V, method="pi", status=status, iterations=k, tol=tol, policy=pi,
@@ -249,22 +366,31 @@ def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: d
     scratch = np.empty(S)
     q_scratch = np.empty((S, 1))
     g_scratch = np.empty(S, dtype=np.int64)
-    stop = _StopRule(tol, r_norm, g)
-    status, k = "max_iter", 0
+    # the window counts improvement steps, each worth at least one sweep of progress
+    stop = _StopRule(tol, r_norm, g, max(50, -(-stagnation_window(g) // inner)))
+    status, k, floor = "max_iter", 0, 0.0
+    parallel = _backup_entries(m) >= PARALLEL_MIN_ENTRIES
+    chain_parallel = (m.nnz if m.is_sparse else S * S) >= A * PARALLEL_MIN_ENTRIES
     for k in range(1, max_iter + 1):
-        kernels.bellman_backup(T, 0, R, g, V, Q, TV, greedy)
-        done = stop(_norm(TV - V) / (1.0 - g), _norm(V))
+        _bellman(T, R, g, V, Q, TV, greedy, parallel)
+        # the residual certificate of V and its rounding: rho at the current ||V||
+        v_norm = _norm(V)
+        rho = backup_rounding(m.max_row_nnz, r_norm, v_norm, g)
+        floor = floor_bound(rho, g, floating_floor(r_norm, v_norm, g))
+        done = stop(_norm(TV - V) / (1.0 - g), v_norm, floor - rho / (1.0 - g))
         if done:
             status = done
+            break
+        if k == max_iter:  # keep (Q, TV) the backup of the returned V
             break
         # partial evaluation on the compacted chain P_pi (one row per state), with the
         # optimality kernel at A = 1: T_pi V = r_pi + gamma P_pi V
         chain, r_pi = _policy_chain(m, greedy)
         V = TV.copy()
         for _ in range(inner - 1):
-            kernels.bellman_backup(chain, 0, r_pi, g, V, q_scratch, scratch, g_scratch)
+            _bellman(chain, r_pi, g, V, q_scratch, scratch, g_scratch, chain_parallel)
             V, scratch = scratch, V
-    info.update(inner=inner, floor=floating_floor(r_norm, _norm(V), g))
+    info.update(inner=inner, floor=floor)
     return certify(m, V, method="mpi", status=status, iterations=k, tol=tol,
                    backup=(Q, TV, greedy), info=info)
 
@@ -290,9 +416,10 @@ def _linear_program(m: TabularMDP, tol: float, info: dict, evaluation: str = "au
     greedy = np.empty(S, dtype=np.int64)
     kernels.bellman_backup(m.operand, 0, m._R, g, V, backup_Q, TV, greedy)
     bound = _norm(TV - V) / (1.0 - g)
-    floor = floating_floor(_norm(m._R), _norm(V), g)
-    status = "converged" if bound <= tol else ("floor" if tol < floor and bound <= floor
-                                               else "above_tol")
+    rho = backup_rounding(m.max_row_nnz, _norm(m._R), _norm(V), g)
+    floor = floor_bound(rho, g, floating_floor(_norm(m._R), _norm(V), g))
+    status = "converged" if bound <= tol else (
+        "floor" if bound + rho / (1.0 - g) <= floor else "above_tol")
     info.update(evaluation=[used], lp_objective=float(res.fun), lp_message=res.message,
                 floor=floor)
     return certify(m, V, method="lp", status=status, iterations=1, tol=tol, policy=pi,
@@ -308,11 +435,18 @@ def solve_discounted(m: TabularMDP, method: str = "auto", tol: float = 1e-8,
                      initial_policy=None, trace: bool = False) -> SolveResult:
     """Solve a discounted :class:`TabularMDP` (see the module docstring for the methods).
 
-    ``max_iter`` defaults to :func:`default_max_sweeps` for VI and GS (enough in exact
-    arithmetic), and to 10,000 improvement steps for PI and MPI. ``trace=True`` records PI's
-    successive policies in ``info["policies"]``.
+    ``max_iter`` defaults to :func:`default_max_sweeps` for VI and GS and to
+    :func:`default_max_improvements` for MPI (each enough to reach ``tol`` in exact arithmetic),
+    and to 10,000 improvement steps for PI: Howard's policy iteration needs at most the number
+    ``A^S`` of deterministic policies, and ``O(S A / (1 - gamma) log(1 / (1 - gamma)))``
+    (Scherrer 2016, Math. Oper. Res. 41(3)), a figure 10,000 does not cover for every model;
+    ``status="max_iter"`` says when the cap was hit. ``trace=True`` records PI's successive
+    policies in ``info["policies"]``.
     """
     t0 = time.perf_counter()
+    from ._validate import check_discounted_options  # entry-point checks of the options
+    sparsify, evaluation, inner, initial_policy, trace = check_discounted_options(
+        m, sparsify, evaluation, inner, initial_policy, trace)
     m_used, converted = maybe_sparsify(m, sparsify)
     info: dict = {"converted_to_csr": converted}
     if method == "auto":
@@ -325,8 +459,8 @@ def solve_discounted(m: TabularMDP, method: str = "auto", tol: float = 1e-8,
         res = _policy_iteration(m_used, tol, 10_000 if max_iter is None else max_iter, info,
                                 evaluation, initial_policy, trace)
     elif method == "mpi":
-        res = _modified_policy_iteration(m_used, tol, 10_000 if max_iter is None else max_iter,
-                                         info, inner)
+        n = default_max_improvements(m_used, tol) if max_iter is None else max_iter
+        res = _modified_policy_iteration(m_used, tol, n, info, inner)
     else:
         res = _linear_program(m_used, tol, info, evaluation)
     res.info["seconds"] = time.perf_counter() - t0

@@ -25,6 +25,7 @@ import scipy.sparse.linalg as spla
 from . import _transitions as tr
 from . import kernels
 from ._chains import recurrent_mask
+from ._validate import check_bool, check_choice
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .models import FiniteHorizonMDP, TabularMDP
 from .policies import policy_operand, policy_weights, stage_policy_weights
@@ -126,6 +127,8 @@ def evaluate_policy(m: TabularMDP | FiniteHorizonMDP, pi, *, solver: str = "auto
         ``(S,)`` for tabular models; ``(H+1, S)`` for finite-horizon models, ``V[H] = 0``.
     certificate : float, only if ``with_certificate``
     """
+    check_choice(solver, "solver", ("auto", "direct", "krylov"))
+    check_bool(with_certificate, "with_certificate")
     if isinstance(m, FiniteHorizonMDP):
         W = stage_policy_weights(pi, m.horizon, m.n_states, m.n_actions)
         V = np.zeros((m.horizon + 1, m.n_states))

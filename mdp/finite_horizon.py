@@ -12,13 +12,24 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
+from ._validate import array_bytes, check_memory
+from .errors import InvalidArgumentError
 from .models import FiniteHorizonMDP
 from .results import FiniteHorizonResult, backup_rounding
 
 
 def solve_finite_horizon(m: FiniteHorizonMDP) -> FiniteHorizonResult:
-    """Optimal values, Q-values and a deterministic Markov optimal policy by backward induction."""
+    """Optimal values, Q-values and a deterministic Markov optimal policy by backward induction.
+
+    The result holds ``V (H+1, S)``, ``Q (H, S, A)``, ``policy (H, S)`` and ``optimal_actions
+    (H, S, A)``; a horizon whose arrays would not fit in memory is refused up front."""
+    if not isinstance(m, FiniteHorizonMDP):
+        raise InvalidArgumentError(f"m must be a FiniteHorizonMDP, got {type(m).__name__}")
     H, S, A, g = m.horizon, m.n_states, m.n_actions, m.gamma
+    check_memory(array_bytes(H + 1, S) + array_bytes(H, S, A) + array_bytes(H, S)
+                 + array_bytes(H, S, A, itemsize=1),
+                 f"backward induction with horizon={H}, S={S}, A={A} (V, Q, policy and optimal "
+                 f"actions)")
     V = np.zeros((H + 1, S))
     Q = np.empty((H, S, A))
     policy = np.empty((H, S), dtype=np.int64)

@@ -19,27 +19,48 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from ._validate import check_positive_int, initial_distribution
+from ._validate import array_bytes, check_memory, check_positive_int, initial_distribution
 from .errors import InvalidArgumentError, InvalidMDPError
 from .models import FiniteHorizonMDP, TabularMDP
 
 
 def _check_prob(x: float, name: str) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise InvalidMDPError(f"{name} must be a probability in [0, 1], got {x!r}")
     if not (0.0 <= float(x) <= 1.0):
         raise InvalidMDPError(f"{name}={x!r} is not a probability in [0, 1]")
     return float(x)
 
 
 def _check_finite_number(x, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not np.isfinite(x):
         raise InvalidMDPError(f"{name}={x!r} is not a finite number")
     return float(x)
 
 
 def _check_index(i, n: int, name: str) -> int:
-    if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not (0 <= int(i) < n):
+    if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral) or not (0 <= int(i) < n):
         raise InvalidMDPError(f"{name}={i!r} is not an index in [0, {n})")
     return int(i)
+
+
+def _check_seed(seed, name: str = "seed"):
+    """What :func:`numpy.random.default_rng` takes: an integer >= 0, a SeedSequence, a Generator,
+    or None."""
+    if seed is None or isinstance(seed, (np.random.SeedSequence, np.random.Generator,
+                                         np.random.BitGenerator)):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InvalidMDPError(f"{name} must be an integer >= 0 (or a numpy SeedSequence or "
+                              f"Generator), got {seed!r}")
+    return int(seed)
+
+
+def _check_dense_size(S: int, A: int, what: str, copies: int = 2) -> None:
+    """Refuse a builder whose dense ``(S, A, S)`` arrays would not fit in memory."""
+    check_memory(array_bytes(copies, S, A, S),
+                 f"{what}: {copies} dense arrays of shape (S, A, S) = ({S}, {A}, {S})",
+                 InvalidMDPError)
 
 
 def riverswim(n: int = 6, *, p_right: float = 0.35, p_stay: float = 0.6, p_left: float = 0.05,
@@ -58,9 +79,14 @@ def riverswim(n: int = 6, *, p_right: float = 0.35, p_stay: float = 0.6, p_left:
     probabilities; pass them as arguments to obtain it.
     """
     n = check_positive_int(n, "n", InvalidMDPError, minimum=2)
+    _check_dense_size(n, 2, f"riverswim(n={n})")
     for name, val in dict(p_right=p_right, p_stay=p_stay, p_left=p_left,
                           p_start_right=p_start_right, p_end_left=p_end_left).items():
         _check_prob(val, name)
+    total = float(p_right) + float(p_stay) + float(p_left)
+    if abs(total - 1.0) > 1e-9:
+        raise InvalidMDPError(f"p_right + p_stay + p_left = {p_right!r} + {p_stay!r} + {p_left!r} "
+                              f"= {total!r}, not 1: they are the middle states' moves")
     P = np.zeros((n, 2, n))
     P[np.arange(n), 0, np.maximum(np.arange(n) - 1, 0)] = 1.0
     for s in range(1, n - 1):
@@ -91,7 +117,12 @@ def garnet(S: int, A: int, branching: int, seed: int = 0, *, sparse: bool = True
     b = check_positive_int(branching, "branching", InvalidMDPError)
     if b > S:
         raise InvalidMDPError(f"branching={b} exceeds the number of states S={S}")
-    rng = np.random.default_rng(seed)
+    # successor draws hold (S*A, S) keys when b > S/2, else a few (S*A, b) arrays
+    check_memory(array_bytes(S, A, S) if b > S // 2 else array_bytes(4, S, A, b),
+                 f"garnet(S={S}, A={A}, branching={b}): the successor draws", InvalidMDPError)
+    if not sparse:
+        _check_dense_size(S, A, f"garnet(S={S}, A={A}, sparse=False)", copies=1)
+    rng = np.random.default_rng(_check_seed(seed))
     n_rows = S * A
     succ = _distinct_successors(rng, n_rows, S, b)
     w = rng.exponential(size=(n_rows, b))
@@ -123,7 +154,8 @@ def random_dense(S: int, A: int, seed: int = 0, *, gamma: float | None = None,
     states, rewards ``U[0, 1]``; dense storage. Reproducible from ``seed``."""
     S = check_positive_int(S, "S", InvalidMDPError)
     A = check_positive_int(A, "A", InvalidMDPError)
-    rng = np.random.default_rng(seed)
+    _check_dense_size(S, A, f"random_dense(S={S}, A={A})")
+    rng = np.random.default_rng(_check_seed(seed))
     w = rng.exponential(size=(S, A, S))
     P = w / w.sum(axis=2, keepdims=True)
     R = rng.random((S, A))
@@ -142,6 +174,7 @@ def forest(S: int = 3, r1: float = 4.0, r2: float = 2.0, p: float = 0.1, *,
     """
     S = check_positive_int(S, "S", InvalidMDPError, minimum=2)
     _check_prob(p, "p")
+    _check_dense_size(S, 2, f"forest(S={S})")
     P = np.zeros((S, 2, S))
     ages = np.arange(S)
     P[ages, 0, np.minimum(ages + 1, S - 1)] += 1.0 - p
@@ -202,6 +235,7 @@ def chain(n: int = 5, slip: float = 0.2, r_forward: float = 10.0, r_back: float 
         Initial state or distribution (Strens: state 0, the first state of the chain).
     """
     n = check_positive_int(n, "n", InvalidMDPError, minimum=2)
+    _check_dense_size(n, 2, f"chain(n={n})")
     slip = _check_prob(slip, "slip")
     r_forward = _check_finite_number(r_forward, "r_forward")
     r_back = _check_finite_number(r_back, "r_back")
@@ -285,6 +319,7 @@ def gridworld(rows: int = 4, cols: int = 4, slip: float = 0.1, *, goal=None, wal
     """
     rows = check_positive_int(rows, "rows", InvalidMDPError)
     cols = check_positive_int(cols, "cols", InvalidMDPError)
+    _check_dense_size(rows * cols, 4, f"gridworld(rows={rows}, cols={cols})")
     S = rows * cols
     if S < 2:
         raise InvalidMDPError(f"rows={rows}, cols={cols}: the grid needs at least 2 cells")
@@ -395,6 +430,7 @@ def gamblers_problem(goal: int = 100, p_heads: float = 0.4, *, gamma: float = 1.
         Initial capital or distribution; default ``goal // 2``.
     """
     goal = check_positive_int(goal, "goal", InvalidMDPError, minimum=2)
+    _check_dense_size(goal + 1, goal // 2 + 1, f"gamblers_problem(goal={goal})")
     p = _check_prob(p_heads, "p_heads")
     S, A = goal + 1, goal // 2
     P = np.zeros((S, A, S))
@@ -570,6 +606,9 @@ def domingues_hard(n_actions: int = 2, depth: int = 2, horizon: int = 6, *, eps:
                               f"rewarding stages H_bar + d .. H - 1 are empty unless "
                               f"horizon >= H_bar + depth + 1 = {Hb + d + 1}")
     a_w = _check_index(waiting_action, A, "waiting_action")
+    check_memory(array_bytes(H, (A ** d - 1) // (A - 1) + 3, A, (A ** d - 1) // (A - 1) + 3),
+                 f"domingues_hard(n_actions={A}, depth={d}, horizon={H}): P of shape (H, S, A, S)",
+                 InvalidMDPError)
     n_tree = (A ** d - 1) // (A - 1)
     n_leaves = A ** (d - 1)
     first_leaf = n_tree - n_leaves  # tree index of leaf 0
@@ -633,8 +672,8 @@ def names() -> list[str]:
 def make(name: str, **params) -> TabularMDP | FiniteHorizonMDP:
     """Build the zoo instance ``name`` with keyword parameters (e.g. ``make("garnet", S=50, A=5,
     branching=3, seed=1, gamma=0.9)``)."""
-    if name not in _ZOO:
-        raise InvalidArgumentError(f"instance {name!r} is not in the zoo; known: {names()}")
+    if not isinstance(name, str) or name not in _ZOO:
+        raise InvalidArgumentError(f"name={name!r} is not in the zoo; known: {names()}")
     builder = _ZOO[name]
     sig = inspect.signature(builder)
     try:
@@ -646,6 +685,6 @@ def make(name: str, **params) -> TabularMDP | FiniteHorizonMDP:
 
 def signature(name: str) -> inspect.Signature:
     """The parameters of a zoo builder."""
-    if name not in _ZOO:
-        raise InvalidArgumentError(f"instance {name!r} is not in the zoo; known: {names()}")
+    if not isinstance(name, str) or name not in _ZOO:
+        raise InvalidArgumentError(f"name={name!r} is not in the zoo; known: {names()}")
     return inspect.signature(_ZOO[name])

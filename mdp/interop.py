@@ -19,11 +19,14 @@ Environments without ``P`` (Blackjack, anything continuous) are refused by name.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._validate import check_bool
 from .errors import InvalidArgumentError
 from .models import TabularMDP
 
@@ -50,8 +53,17 @@ class GymnasiumImport:
 def _discrete_n(space, what: str, env_name: str) -> int:
     n = getattr(space, "n", None)
     if n is None:
-        raise InvalidArgumentError(f"{env_name}: the {what} space {space!r} is not Discrete")
+        raise InvalidArgumentError(f"env {env_name}: the {what} space {space!r} is not Discrete")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
+        raise InvalidArgumentError(f"env {env_name}: the {what} space has n={n!r}, not an "
+                                   f"integer >= 1")
     return int(n)
+
+
+def _entry_number(x, what: str, where: str) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise InvalidArgumentError(f"env {where}: the {what} {x!r} is not a finite real number")
+    return float(x)
 
 
 def from_gymnasium(env, gamma: float | None = None, *, sparse: bool | None = None,
@@ -75,6 +87,9 @@ def from_gymnasium(env, gamma: float | None = None, *, sparse: bool | None = Non
     -------
     TabularMDP, or (TabularMDP, GymnasiumImport)
     """
+    if sparse is not None:
+        check_bool(sparse, "sparse")
+    check_bool(return_info, "return_info")
     base = getattr(env, "unwrapped", env)
     name = getattr(getattr(env, "spec", None), "id", None) or type(base).__name__
     table = getattr(base, "P", None)
@@ -95,15 +110,19 @@ def from_gymnasium(env, gamma: float | None = None, *, sparse: bool | None = Non
                 raise InvalidArgumentError(f"{name}: P[{s}] has no entry for action {a}")
             for entry in entries:
                 p, s2, r, term = entry[:4]
+                where = f"{name}: P[{s}][{a}]"
+                if isinstance(s2, (bool, np.bool_)) or not isinstance(s2, numbers.Integral) \
+                        or not 0 <= s2 < S:
+                    raise InvalidArgumentError(f"env {where} leads to state {s2!r}, not a state "
+                                               f"in [0, {S})")
                 s2 = int(s2)
-                if not 0 <= s2 < S:
-                    raise InvalidArgumentError(f"{name}: P[{s}][{a}] leads to state {s2}, outside "
-                                               f"[0, {S})")
+                p = _entry_number(p, "probability", where)
+                r = _entry_number(r, "reward", where)
                 rows.append(s * A + a)
                 cols.append(s2)
-                probs.append(float(p))
+                probs.append(p)
                 terms.append(bool(term))
-                R[s, a] += float(p) * float(r)
+                R[s, a] += p * r
     rows_a, cols_a = np.asarray(rows), np.asarray(cols)
     probs_a, terms_a = np.asarray(probs), np.asarray(terms, dtype=bool)
 

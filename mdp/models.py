@@ -10,6 +10,7 @@ and its value, and never normalise or clip.
 from __future__ import annotations
 
 import os
+import zipfile
 from typing import Sequence
 
 import numpy as np
@@ -17,8 +18,9 @@ import scipy.sparse as sp
 
 from . import _transitions as tr
 from . import kernels
-from ._validate import (as_float_array, check_csr_rows, check_dense_rows, check_discount,
-                        check_finite, check_positive_int, initial_distribution)
+from ._validate import (array_bytes, as_float_array, check_csr_rows, check_dense_rows,
+                        check_discount, check_finite, check_memory, check_positive_int,
+                        check_reward_scale, check_sparse_matrix, initial_distribution)
 from .errors import InvalidMDPError
 from .policies import policy_weights
 
@@ -47,7 +49,7 @@ def _check_dense_kernel(arr: np.ndarray, name: str, leading: int) -> tuple[int, 
 
 
 def _parse_csr_P(P, name: str, leading: tuple[int, ...] = ()) -> tuple[sp.csr_matrix, int, int]:
-    C = tr.canonical_csr(P)
+    C = check_sparse_matrix(P, name)
     n_rows, S = C.shape
     if S == 0 or n_rows == 0:
         raise InvalidMDPError(f"{name} has shape {C.shape}: zero states or zero actions")
@@ -61,9 +63,15 @@ def _parse_csr_P(P, name: str, leading: tuple[int, ...] = ()) -> tuple[sp.csr_ma
 
 
 def _expected_reward(R, S: int, A: int, rows, name: str = "R") -> np.ndarray:
-    """``R`` as ``(S, A)``: given directly, or reduced from ``R[s, a, s']`` under ``P``."""
+    """``R`` as ``(S, A)``: given directly, or reduced from ``R[s, a, s']`` under ``P`` (an
+    expectation that overflows is inf, refused by the reward-scale check)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _expected_reward_unchecked(R, S, A, rows, name)
+
+
+def _expected_reward_unchecked(R, S: int, A: int, rows, name: str) -> np.ndarray:
     if sp.issparse(R):
-        Rc = sp.csr_matrix(R, dtype=np.float64)
+        Rc = check_sparse_matrix(R, name)
         if Rc.shape != (S * A, S):
             raise InvalidMDPError(f"sparse {name} must have shape ({S * A}, {S}) like P, got {Rc.shape}")
         check_finite(Rc.data, f"{name}.data")
@@ -85,6 +93,19 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     v = arr.view()
     v.flags.writeable = False
     return v
+
+
+def _readonly_csr(C: sp.csr_matrix) -> sp.csr_matrix:
+    """A CSR matrix over read-only views of ``C``'s arrays (no copy): what the models expose, so
+    that the structure they validated cannot be changed under the compiled kernels."""
+    V = sp.csr_matrix((_readonly(C.data), _readonly(C.indices), _readonly(C.indptr)),
+                      shape=C.shape, copy=False)
+    V.has_sorted_indices = C.has_sorted_indices
+    return V
+
+
+def _r_norm(R: np.ndarray) -> float:
+    return max(float(R.max()), -float(R.min())) if R.size else 0.0  # no |R| temporary
 
 
 class _RowModel:
@@ -119,8 +140,12 @@ class _RowModel:
 
     @property
     def rows(self):
-        """Transitions as rows (dense array or CSR): row ``offset + s*A + a``."""
-        return self._rows
+        """Transitions as rows (dense array or CSR): row ``offset + s*A + a``. Read-only: the
+        arrays are views that refuse assignment (the model validated them once)."""
+        if getattr(self, "_public_rows", None) is None or self._public_rows[0] is not self._rows:
+            view = _readonly_csr(self._rows) if self.is_sparse else _readonly(self._rows)
+            self._public_rows = (self._rows, view)
+        return self._public_rows[1]
 
     @property
     def max_row_nnz(self) -> int:
@@ -147,7 +172,10 @@ class TabularMDP(_RowModel):
         row must be a probability vector (entries >= 0, sum within 1e-9 of 1).
     R : array_like of shape (S, A) or (S, A, S), or scipy.sparse of shape (S*A, S)
         Rewards. A reward on transitions ``R[s, a, s']`` is reduced to its expectation
-        ``r(s, a) = sum_s' P[s, a, s'] R[s, a, s']``.
+        ``r(s, a) = sum_s' P[s, a, s'] R[s, a, s']``. With ``gamma < 1``, ``max |r| / (1 - gamma)``
+        must not exceed :data:`~rlcert.mdp._validate.VALUE_LIMIT` (``2**1000``, about 1e301), so
+        that no backup overflows (``max |r|`` itself without a discount or with ``gamma = 1``);
+        rescale larger rewards.
     gamma : float in [0, 1] or None
         Discount factor. ``None`` attaches no discount (average-reward use); discounted solvers
         then refuse the model. ``gamma = 1`` is the total-reward criterion.
@@ -163,12 +191,23 @@ class TabularMDP(_RowModel):
 
     Notes
     -----
+    Input rules (all refusals are :class:`~rlcert.mdp.errors.InvalidMDPError`, naming the
+    argument and the first bad entry): ``P`` and ``R`` hold real numbers; float arrays of any
+    precision become float64, integer arrays are accepted as the exact reals they denote, and
+    boolean, complex, object and string arrays are refused. A sparse ``P`` (any scipy format) is
+    checked structurally before anything reads it: ``indptr`` starting at 0, non-decreasing and
+    ending at ``nnz``, every column index in ``[0, S)``, as many indices as data entries.
+    Duplicate entries of a row are summed (scipy's meaning of such a matrix) and the sum checked
+    like any entry. The model stores its own copy and exposes it read-only (``P``, ``rows``).
+
     Dense storage reads ``S*A*S`` numbers per Bellman sweep, CSR storage ``nnz``; pick CSR when
     rows have few successors. :func:`rlcert.mdp.solve` may convert a dense model with sparse
     content internally (it says so in the result's ``info``).
     """
 
     def __init__(self, P, R, gamma: float | None = None, initial=0, *, copy: bool = True):
+        if not isinstance(copy, (bool, np.bool_)):
+            raise InvalidMDPError(f"copy must be True or False, got {copy!r}")
         self._nnz_cache = None
         if sp.issparse(P):
             self._rows, S, A = _parse_csr_P(P, "P")
@@ -180,6 +219,7 @@ class TabularMDP(_RowModel):
         self._S, self._A = S, A
         self._R = _expected_reward(R, S, A, self._rows)
         self._gamma = check_discount(gamma)
+        check_reward_scale(_r_norm(self._R), self._gamma)
         self._initial = initial_distribution(initial, S)
         self._operand_cache = None
 
@@ -199,8 +239,9 @@ class TabularMDP(_RowModel):
 
     def with_gamma(self, gamma: float | None) -> "TabularMDP":
         """The same model with another discount factor (arrays shared, not copied)."""
-        return self._from_validated(self._rows, self._R, check_discount(gamma), self._initial,
-                                    self._nnz_cache)
+        g = check_discount(gamma)
+        check_reward_scale(_r_norm(self._R), g)
+        return self._from_validated(self._rows, self._R, g, self._initial, self._nnz_cache)
 
     def with_initial(self, initial) -> "TabularMDP":
         """The same model with another initial state or distribution (arrays shared)."""
@@ -209,8 +250,9 @@ class TabularMDP(_RowModel):
 
     def with_rewards(self, R) -> "TabularMDP":
         """The same transitions with other rewards (validated like the constructor's ``R``)."""
-        return self._from_validated(self._rows, _expected_reward(R, self._S, self._A, self._rows),
-                                    self._gamma, self._initial, self._nnz_cache)
+        R = _expected_reward(R, self._S, self._A, self._rows)
+        check_reward_scale(_r_norm(R), self._gamma)
+        return self._from_validated(self._rows, R, self._gamma, self._initial, self._nnz_cache)
 
     def to_sparse(self) -> "TabularMDP":
         """CSR storage of the same model (no-op if already sparse)."""
@@ -222,6 +264,9 @@ class TabularMDP(_RowModel):
         """Dense storage of the same model (no-op if already dense)."""
         if not self.is_sparse:
             return self
+        check_memory(array_bytes(self._S, self._A, self._S),
+                     f"to_dense: P of shape (S, A, S) = ({self._S}, {self._A}, {self._S})",
+                     InvalidMDPError)
         return self._from_validated(np.ascontiguousarray(self._rows.toarray()), self._R,
                                     self._gamma, self._initial)
 
@@ -238,9 +283,10 @@ class TabularMDP(_RowModel):
 
     @property
     def P(self):
-        """Transitions: a read-only ``(S, A, S)`` view (dense) or the ``(S*A, S)`` CSR matrix."""
+        """Transitions: a read-only ``(S, A, S)`` view (dense) or the ``(S*A, S)`` CSR matrix (over
+        read-only arrays)."""
         if self.is_sparse:
-            return self._rows
+            return self.rows
         return _readonly(self._rows.reshape(self._S, self._A, self._S))
 
     @property
@@ -255,6 +301,9 @@ class TabularMDP(_RowModel):
     def dense_P(self) -> np.ndarray:
         """``P`` as a new dense ``(S, A, S)`` array."""
         if self.is_sparse:
+            check_memory(array_bytes(self._S, self._A, self._S),
+                         f"dense_P: P of shape (S, A, S) = ({self._S}, {self._A}, {self._S})",
+                         InvalidMDPError)
             return self._rows.toarray().reshape(self._S, self._A, self._S)
         return self._rows.reshape(self._S, self._A, self._S).copy()
 
@@ -282,18 +331,24 @@ class TabularMDP(_RowModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "TabularMDP":
-        """Read a model written by :meth:`save` (validated again)."""
-        with np.load(path, allow_pickle=False) as f:
-            if str(f.get("kind", "")) != "tabular":
-                raise InvalidMDPError(f"{os.fspath(path)!r} does not hold a TabularMDP "
-                                      f"(kind={str(f.get('kind', None))!r})")
-            S, A = int(f["n_states"]), int(f["n_actions"])
+        """Read a model written by :meth:`save` (validated again; a file that is not such a model
+        is refused with :class:`InvalidMDPError` naming ``path``)."""
+        return cls._from_npz(_read_npz(path), path)
+
+    @classmethod
+    def _from_npz(cls, f: dict, path) -> "TabularMDP":
+        if _kind(f) != "tabular":
+            raise InvalidMDPError(f"path={os.fspath(path)!r} does not hold a TabularMDP "
+                                  f"(kind={_kind(f)!r})")
+        with _reading(path):
+            S, A = _int_field(f, "n_states", path), _int_field(f, "n_actions", path)
             if "P" in f:
                 P = f["P"]
             else:
-                P = sp.csr_matrix((f["P_data"], f["P_indices"], f["P_indptr"]), shape=(S * A, S))
-            gamma = float(f["gamma"])
-            return cls(P, f["R"], None if np.isnan(gamma) else gamma, f["initial"])
+                P = _stored_csr(f, (S * A, S), path)
+            gamma = _real_field(f, "gamma", path)
+            return cls(P, _field(f, "R", path), None if np.isnan(gamma) else gamma,
+                       _field(f, "initial", path))
 
     def __repr__(self) -> str:
         storage = f"CSR nnz={self.nnz}" if self.is_sparse else "dense"
@@ -323,6 +378,8 @@ class FiniteHorizonMDP(_RowModel):
     """
 
     def __init__(self, P, R, horizon: int, gamma: float = 1.0, initial=0, *, copy: bool = True):
+        if not isinstance(copy, (bool, np.bool_)):
+            raise InvalidMDPError(f"copy must be True or False, got {copy!r}")
         H = check_positive_int(horizon, "horizon")
         self._H = H
         if isinstance(P, (list, tuple)) and len(P) and sp.issparse(P[0]):
@@ -331,6 +388,10 @@ class FiniteHorizonMDP(_RowModel):
                                       f"horizon={H}")
             blocks = []
             for h, Ph in enumerate(P):
+                if not sp.issparse(Ph):
+                    raise InvalidMDPError(f"P[{h}] is not sparse ({type(Ph).__name__}) but P[0] "
+                                          f"is: a sequence of per-step transitions must be all "
+                                          f"sparse")
                 C, S, A = _parse_csr_P(Ph, f"P[{h}]")
                 if blocks and C.shape != blocks[0].shape:
                     raise InvalidMDPError(f"P[{h}] has shape {C.shape}, P[0] has {blocks[0].shape}")
@@ -352,8 +413,12 @@ class FiniteHorizonMDP(_RowModel):
                 self._stationary = True
             self._rows = arr.reshape(-1, S)
         self._S, self._A = S, A
-        self._R = self._parse_rewards(R)
         self._gamma = check_discount(gamma, allow_none=False)
+        # the stage rewards are stored per stage: refuse up front what cannot be allocated
+        check_memory(array_bytes(H, S, A), f"horizon={H}: the stage rewards R of shape (H, S, A) "
+                                           f"= ({H}, {S}, {A})", InvalidMDPError)
+        self._R = self._parse_rewards(R)
+        check_reward_scale(_r_norm(self._R), self._gamma, H)
         self._initial = initial_distribution(initial, S)
         self._operand_cache = None
 
@@ -419,9 +484,10 @@ class FiniteHorizonMDP(_RowModel):
 
     @property
     def P(self):
-        """Transitions: ``(S, A, S)`` or ``(H, S, A, S)`` read-only view, or the CSR rows."""
+        """Transitions: ``(S, A, S)`` or ``(H, S, A, S)`` read-only view, or the CSR rows (over
+        read-only arrays)."""
         if self.is_sparse:
-            return self._rows
+            return self.rows
         shape = (self._S, self._A, self._S) if self._stationary else (self._H, self._S, self._A, self._S)
         return _readonly(self._rows.reshape(shape))
 
@@ -450,22 +516,29 @@ class FiniteHorizonMDP(_RowModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "FiniteHorizonMDP":
-        """Read a model written by :meth:`save` (validated again)."""
-        with np.load(path, allow_pickle=False) as f:
-            if str(f.get("kind", "")) != "finite_horizon":
-                raise InvalidMDPError(f"{os.fspath(path)!r} does not hold a FiniteHorizonMDP")
-            S, A, H = int(f["n_states"]), int(f["n_actions"]), int(f["horizon"])
+        """Read a model written by :meth:`save` (validated again; a file that is not such a model
+        is refused with :class:`InvalidMDPError` naming ``path``)."""
+        return cls._from_npz(_read_npz(path), path)
+
+    @classmethod
+    def _from_npz(cls, f: dict, path) -> "FiniteHorizonMDP":
+        if _kind(f) != "finite_horizon":
+            raise InvalidMDPError(f"path={os.fspath(path)!r} does not hold a FiniteHorizonMDP "
+                                  f"(kind={_kind(f)!r})")
+        with _reading(path):
+            S, A = _int_field(f, "n_states", path), _int_field(f, "n_actions", path)
+            H = _int_field(f, "horizon", path)
             if "P" in f:
                 P = f["P"]
             else:
-                rows = sp.csr_matrix((f["P_data"], f["P_indices"], f["P_indptr"]),
-                                     shape=tuple(f["P_shape"]))
-                P = rows if bool(f["stationary"]) else [rows[h * S * A:(h + 1) * S * A]
-                                                        for h in range(H)]
-            R = f["R"]
+                shape = tuple(int(d) for d in np.asarray(_field(f, "P_shape", path)).ravel())
+                rows = _stored_csr(f, shape, path)
+                stationary = bool(_field(f, "stationary", path))
+                P = rows if stationary else [rows[h * S * A:(h + 1) * S * A] for h in range(H)]
+            R = _field(f, "R", path)
             if R.shape == (S, A, S):  # H == S == A: give the stage rewards their unambiguous form
                 R = np.repeat(R[..., None], S, axis=-1)
-            return cls(P, R, H, float(f["gamma"]), f["initial"])
+            return cls(P, R, H, _real_field(f, "gamma", path), _field(f, "initial", path))
 
     def __repr__(self) -> str:
         kind = "stationary" if self._stationary else "per-step"
@@ -475,14 +548,98 @@ class FiniteHorizonMDP(_RowModel):
 
 
 def load(path: str | os.PathLike) -> TabularMDP | FiniteHorizonMDP:
-    """Read any model written by ``save`` (the kind is stored in the file)."""
-    with np.load(path, allow_pickle=False) as f:
-        kind = str(f.get("kind", ""))
+    """Read any model written by ``save`` (the kind is stored in the file). A file that is not an
+    ``.npz`` archive, lacks a field, or holds an invalid model is refused with
+    :class:`InvalidMDPError` naming ``path`` (and the field or entry); a missing file raises
+    :class:`FileNotFoundError`."""
+    f = _read_npz(path)
+    kind = _kind(f)
     if kind == "tabular":
-        return TabularMDP.load(path)
+        return TabularMDP._from_npz(f, path)
     if kind == "finite_horizon":
-        return FiniteHorizonMDP.load(path)
-    raise InvalidMDPError(f"{os.fspath(path)!r} holds no rlcert model (kind={kind!r})")
+        return FiniteHorizonMDP._from_npz(f, path)
+    raise InvalidMDPError(f"path={os.fspath(path)!r} holds no rlcert model (kind={kind!r})")
+
+
+# -- reading .npz files ------------------------------------------------------------------------------
+def _read_npz(path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` archive (no pickles), or :class:`InvalidMDPError` naming
+    ``path`` when the file is not one."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise InvalidMDPError(f"path must be a file name (str or os.PathLike), got {path!r}")
+    shown = os.fsdecode(os.fspath(path))
+    try:
+        f = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InvalidMDPError(f"path={shown!r} is not an .npz file written by save "
+                              f"({type(exc).__name__}: {exc})") from None
+    if not isinstance(f, np.lib.npyio.NpzFile):
+        raise InvalidMDPError(f"path={shown!r} holds a single array, not an .npz archive written "
+                              f"by save")
+    try:
+        with f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InvalidMDPError(f"path={shown!r}: cannot read its arrays "
+                              f"({type(exc).__name__}: {exc})") from None
+
+
+def _kind(f: dict) -> str:
+    k = f.get("kind")
+    return "" if k is None or k.dtype.kind not in "US" or k.ndim else str(k)
+
+
+def _field(f: dict, key: str, path) -> np.ndarray:
+    if key not in f:
+        raise InvalidMDPError(f"path={os.fsdecode(os.fspath(path))!r} lacks the field {key!r} "
+                              f"that save writes")
+    return f[key]
+
+
+def _int_field(f: dict, key: str, path) -> int:
+    v = _field(f, key, path)
+    if v.ndim or v.dtype.kind not in "iu":
+        raise InvalidMDPError(f"path={os.fsdecode(os.fspath(path))!r}: field {key!r} must be an "
+                              f"integer scalar, got dtype {v.dtype} and shape {v.shape}")
+    return int(v)
+
+
+def _real_field(f: dict, key: str, path) -> float:
+    v = _field(f, key, path)
+    if v.ndim or v.dtype.kind not in "fiu":
+        raise InvalidMDPError(f"path={os.fsdecode(os.fspath(path))!r}: field {key!r} must be a "
+                              f"real scalar, got dtype {v.dtype} and shape {v.shape}")
+    return float(v)
+
+
+def _stored_csr(f: dict, shape: tuple, path) -> sp.csr_matrix:
+    """The CSR matrix of the fields ``P_data``, ``P_indices``, ``P_indptr``, built without scipy's
+    constructor checks (the model's own structural checks follow and name the culprit)."""
+    C = sp.csr_matrix(shape) if len(shape) == 2 and min(shape) >= 0 else None
+    if C is None:
+        raise InvalidMDPError(f"path={os.fsdecode(os.fspath(path))!r}: stored P shape {shape} is "
+                              f"not two-dimensional")
+    C.data, C.indices, C.indptr = (_field(f, "P_data", path), _field(f, "P_indices", path),
+                                   _field(f, "P_indptr", path))
+    return C
+
+
+class _reading:
+    """Re-raise a model's refusal while loading with the file named: ``path=...: <reason>``."""
+
+    def __init__(self, path):
+        self.shown = os.fsdecode(os.fspath(path))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, InvalidMDPError) and \
+                not str(exc).startswith("path="):
+            raise InvalidMDPError(f"path={self.shown!r} holds an invalid model: {exc}") from None
+        return False
 
 
 ModelLike = TabularMDP | FiniteHorizonMDP

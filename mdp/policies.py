@@ -2,15 +2,31 @@
 
 Finite-horizon policies carry a leading stage axis: ``(H, S)`` or ``(H, S, A)``. Internally every
 policy becomes a weight array ``W`` with ``W[s, a] = pi(a | s)`` (one-hot for deterministic
-policies), validated here.
+policies), validated here: actions are integers in ``[0, A)`` (integer arrays, or float arrays
+whose entries are all integral), probabilities are real, finite, non-negative rows summing to 1
+within 1e-9. Boolean, complex, object and string arrays are refused, whatever their shape (a
+boolean array is a mask, not actions or probabilities).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import ROW_SUM_TOL
+from ._validate import ROW_SUM_TOL, _dtype_refusal
 from .errors import InvalidArgumentError
+
+
+def _as_policy_array(pi, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(pi)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"{name} is not an array of actions or probabilities: "
+                                   f"{exc}") from None
+    why = _dtype_refusal(arr.dtype, name)
+    if why is not None:
+        raise InvalidArgumentError(why.replace("probabilities or values", "actions or "
+                                               "probabilities"))
+    return arr
 
 
 def _check_stochastic(W: np.ndarray, name: str) -> None:
@@ -29,14 +45,18 @@ def _check_stochastic(W: np.ndarray, name: str) -> None:
 
 def _one_hot(actions: np.ndarray, n_actions: int, name: str) -> np.ndarray:
     if not np.issubdtype(actions.dtype, np.integer):
-        if not np.all(np.isfinite(actions)) or np.any(actions != np.round(actions)):
-            raise InvalidArgumentError(f"{name} holds non-integer actions (dtype {actions.dtype})")
-        actions = actions.astype(np.int64)
-    bad = (actions < 0) | (actions >= n_actions)
+        bad = ~np.isfinite(actions) | (actions != np.round(actions))
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise InvalidArgumentError(f"{name} holds non-integer actions (dtype {actions.dtype}): "
+                                       f"{name}{list(idx)} = {float(actions[idx])!r}")
+    bad = (actions < 0) | (actions >= n_actions)  # before any cast: 1e20 stays 1e20
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InvalidArgumentError(f"{name}{list(idx)} = {int(actions[idx])} is not an action "
-                                   f"index in [0, {n_actions})")
+        shown = actions[idx].item()
+        raise InvalidArgumentError(f"{name}{list(idx)} = {shown!r} is not an action index in "
+                                   f"[0, {n_actions})")
+    actions = actions.astype(np.int64)
     W = np.zeros(actions.shape + (n_actions,))
     np.put_along_axis(W, actions[..., None].astype(np.int64), 1.0, axis=-1)
     return W
@@ -44,7 +64,7 @@ def _one_hot(actions: np.ndarray, n_actions: int, name: str) -> np.ndarray:
 
 def policy_weights(pi, n_states: int, n_actions: int, name: str = "pi") -> np.ndarray:
     """Weights ``(S, A)`` of a stationary policy given as ``(S,)`` actions or ``(S, A)`` rows."""
-    arr = np.asarray(pi)
+    arr = _as_policy_array(pi, name)
     if arr.shape == (n_states,):
         return _one_hot(arr, n_actions, name)
     if arr.shape == (n_states, n_actions):
@@ -63,7 +83,7 @@ def stage_policy_weights(pi, horizon: int, n_states: int, n_actions: int,
     ``(S,)`` / ``(S, A)`` policy used at every stage. A two-dimensional integer array is read
     as per-stage actions, a two-dimensional float array as stationary probabilities.
     """
-    arr = np.asarray(pi)
+    arr = _as_policy_array(pi, name)
     if arr.ndim == 3 and arr.shape == (horizon, n_states, n_actions):
         W = np.asarray(arr, dtype=np.float64)
         _check_stochastic(W, name)
@@ -91,3 +111,13 @@ def policy_operand(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ptr = np.zeros(flat.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=flat.shape[0]), out=ptr[1:])
     return ptr, acts.astype(np.int64), flat[rows, acts]
+
+
+def action_array(pi, n_states: int, n_actions: int, name: str = "pi") -> np.ndarray:
+    """A deterministic policy ``(S,)`` as int64 actions in ``[0, A)`` (integer entries, or floats
+    that are all integral), refused otherwise with the entry named."""
+    arr = _as_policy_array(pi, name)
+    if arr.shape != (n_states,):
+        raise InvalidArgumentError(f"{name} must be deterministic: an array of {n_states} actions, "
+                                   f"got shape {arr.shape}")
+    return np.argmax(_one_hot(arr, n_actions, name), axis=1).astype(np.int64)

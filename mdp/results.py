@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +27,55 @@ def backup_rounding(max_row_nnz: int, r_norm: float, v_norm: float, gamma: float
 def floating_floor(r_norm: float, v_norm: float, gamma: float) -> float:
     """The smallest certificate worth asking for: ``8 u (|r|_max + ||V||_inf) / (1 - gamma)``.
 
-    Below it the residual ``||T V - V||`` is dominated by rounding (a few ulps of ``||V||``) and
-    iterating further cannot shrink it, so solvers stop there and report ``status="floor"``.
+    An *estimate*, not a bound: a residual ``||T V - V||`` of a few ulps of ``||V||`` is what
+    rounding typically leaves, and a certificate below this target is accepted as ``"floor"``
+    at once. What a stopped iteration can be proved to reach is :func:`floor_bound`.
     """
     return 8.0 * UNIT_ROUNDOFF * (r_norm + v_norm) / (1.0 - gamma)
+
+
+def stagnation_window(gamma: float) -> int:
+    """Iterations without improvement of the certificate after which an iteration is declared
+    stalled by rounding: ``W = max(50, ceil(1 / (1 - gamma)))``.
+
+    The certificate of a ``gamma``-contraction shrinks by the factor ``gamma`` per sweep, i.e. by
+    ``e`` every ``1 / (1 - gamma)`` sweeps; a shorter window mistakes the slow progress of a
+    certificate quantised to ulps (e.g. at ``gamma = 0.9999``) for stagnation. ``1 - gamma^W >=
+    1 - e^{-1}`` for this ``W``, which :func:`floor_bound` uses.
+    """
+    return max(50, int(math.ceil(1.0 / (1.0 - gamma)))) if gamma < 1.0 else 50
+
+
+def floor_bound(per_sweep: float, gamma: float, target: float = 0.0) -> float:
+    r"""Proven bound on ``||V - V*||_inf`` of a result that stopped with ``status="floor"``.
+
+    .. math:: F = \max\Big(\text{target},\;
+              \frac{2 \gamma e}{(1 - \gamma)^2 (1 - \gamma^W)}\Big) + \frac{e}{1 - \gamma},
+              \qquad W = \text{stagnation\_window}(\gamma),
+
+    with ``e`` the floating-point error of one computed sweep (``||F~ V - F V||_inf <= e`` for
+    the exact sweep ``F``: ``e = rho`` of :func:`backup_rounding` for a Jacobi backup) and
+    ``target`` the :func:`floating_floor` at which a solver accepts a certificate at once.
+
+    Proof. Let ``V_k = F~(V_{k-1})`` with ``F`` a ``gamma``-contraction and ``d_k = ||V_k -
+    V_{k-1}||``. Then ``d_k <= gamma d_{k-1} + 2 e``, so ``d_k <= gamma^W d_j + 2 e / (1 - gamma)``
+    for ``j <= k - W``. The stagnation rule stops at ``k`` only when no ``d_i`` with
+    ``j < i <= k`` improved on the best ``d_j``, seen at least ``W`` sweeps earlier; then
+    ``d_j <= d_k``, hence ``d_j <= 2 e / ((1 - gamma)(1 - gamma^W))`` and ``d_k`` obeys the same
+    bound. The sweep certificate ``(gamma d_k + e) / (1 - gamma)`` (the a-posteriori bound of a
+    perturbed contraction, rounding included) is therefore at most ``F``. A certificate accepted
+    below ``target`` gives ``||V - V*|| <= target + e / (1 - gamma)``. Iterations whose certificate
+    is not a sweep bound (modified policy iteration, policy iteration, the LP) report ``"floor"``
+    only when their own certificate plus rounding is at most ``F``, so ``F`` bounds their error
+    too. ``F`` is a worst-case bound (Higham's ``rho`` is), typically orders of magnitude above the
+    error actually left.
+    """
+    g = gamma
+    if g == 0.0:
+        return max(target, 0.0) + per_sweep
+    W = stagnation_window(g)
+    stalled = 2.0 * g * per_sweep / ((1.0 - g) ** 2 * (1.0 - g ** W))
+    return max(target, stalled) + per_sweep / (1.0 - g)
 
 
 @dataclass(frozen=True, repr=False)
@@ -53,12 +99,16 @@ class SolveResult:
     rounding : float
         Floating-point term: ``||V - V*||_inf <= certificate + rounding``.
     policy_loss_bound : float
-        Bound on ``||V* - V^policy||_inf`` (up to ``2 * rounding``).
+        Bound on ``||V* - V^policy||_inf`` (up to ``2 * rounding``): the smaller of
+        ``certificate + ||T_pi V - V|| / (1 - gamma)`` and ``gamma * certificate +
+        ||T V - T_pi V|| + gamma ||T_pi V - V|| / (1 - gamma)`` (see
+        :mod:`rlcert.mdp.discounted`).
     iterations : int
         Sweeps (VI, GS), improvement steps (PI, MPI) or 1 (LP).
     method, status : str
-        ``status`` is ``"converged"`` (certificate <= tol), ``"floor"`` (tol is below the
-        floating-point floor; the result is certified at the floor), ``"max_iter"``,
+        ``status`` is ``"converged"`` (certificate <= tol), ``"floor"`` (rounding stopped the
+        certificate above tol; then ``certificate + rounding <= info["floor"]``, the proven
+        bound of :func:`floor_bound`), ``"max_iter"``,
         ``"above_tol"`` (PI or LP terminated with a certificate above tol, which only an
         inaccurate linear solve can cause), or ``"exact"`` (total-reward models solved by an
         exact method, whose certificate is stated in ``info``).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._validate import check_choice, check_positive_int, check_tolerance
+from ._validate import check_choice, check_lp_rewards, check_positive_int, check_tolerance
 from .discounted import METHODS, solve_discounted
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .finite_horizon import solve_finite_horizon
@@ -24,11 +24,18 @@ def solve(m: TabularMDP | FiniteHorizonMDP, method: str = "auto", tol: float = 1
     method : {"auto", "vi", "gs", "pi", "mpi", "lp"}
         Discounted solver; ignored for finite-horizon models (always backward induction).
     tol : float
-        The certificate asked for: a bound on ``||V - V*||_inf``. Below the floating-point floor
-        (about ``eps_machine ||V||_inf / (1 - gamma)``) the solver stops at the floor and says so
-        in ``status``.
+        The certificate asked for: a bound on ``||V - V*||_inf``. When rounding stops the
+        certificate above it, the solver says so with ``status="floor"``, and then
+        ``||V - V*||_inf <= certificate + rounding <= info["floor"]``
+        (:func:`~rlcert.mdp.results.floor_bound`).
     max_iter : int, optional
-        Iteration cap; the default is enough to reach ``tol`` in exact arithmetic.
+        Iteration cap. The defaults for ``"vi"``, ``"gs"`` and ``"mpi"`` are derived so that the
+        certificate reaches ``tol`` in exact arithmetic (see
+        :func:`~rlcert.mdp.discounted.default_max_sweeps` and
+        :func:`~rlcert.mdp.discounted.default_max_improvements`); policy iteration's default is
+        10,000 improvement steps, not proven to suffice for every model (see
+        :func:`~rlcert.mdp.discounted.solve_discounted`); total-reward models use 10,000.
+        ``status="max_iter"`` reports a cap that was hit.
     **options
         ``sparsify`` (None: convert dense storage with at most 25% nonzeros to CSR; True;
         False), ``evaluation`` ("auto", "direct", "krylov": PI/LP linear solver), ``inner``
@@ -61,10 +68,12 @@ def solve(m: TabularMDP | FiniteHorizonMDP, method: str = "auto", tol: float = 1
         raise UnsupportedModelError("solve needs a discount: the model has gamma=None (attach one "
                                     "with m.with_gamma(gamma); average-reward models have their "
                                     "own oracle)")
+    check_choice(method, "method", METHODS)
+    if method == "lp" or (m.gamma == 1.0 and method == "auto" and float(m._R.min()) >= 0.0):
+        check_lp_rewards(m, f"method={method!r}")  # the positive total-reward solver is an LP
     if m.gamma == 1.0:
         from .total_reward import solve_total_reward
         return solve_total_reward(m, method=method, tol=tol, max_iter=max_iter, **options)
-    check_choice(method, "method", METHODS)
     allowed = {"sparsify", "evaluation", "inner", "initial_policy", "trace"}
     unknown = set(options) - allowed
     if unknown:

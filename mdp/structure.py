@@ -44,9 +44,10 @@ from scipy.sparse.csgraph import connected_components
 
 from . import _transitions as tr
 from . import kernels
-from ._chains import (absorption_probabilities, chain_csr, class_period, class_stationary_bias,
+from ._chains import (absorption_probabilities, chain_csr, class_period, class_stationary,
                       closed_classes as _closed_classes, hitting_times_to)
-from ._validate import ROW_SUM_TOL, as_float_array, check_positive_int
+from ._validate import (ROW_SUM_TOL, array_bytes, as_float_array, check_memory, check_positive_int,
+                        check_sparse_matrix)
 from .discounted import SolverFailedError
 from .errors import InvalidArgumentError
 from .models import TabularMDP
@@ -69,7 +70,7 @@ def _check_model(m, name: str = "m") -> TabularMDP:
 def _check_chain_matrix(P, name: str = "P"):
     """A square stochastic matrix, dense or CSR, refused with the culprit entry named."""
     if sp.issparse(P):
-        C = tr.canonical_csr(P)
+        C = check_sparse_matrix(P, name, InvalidArgumentError)
         if C.shape[0] != C.shape[1] or C.shape[0] == 0:
             raise InvalidArgumentError(f"{name} must be a square (S, S) matrix, got shape "
                                        f"{C.shape}")
@@ -193,19 +194,27 @@ def periods(m, policy=None) -> list[int]:
     return [class_period(P, C) for C in _closed_classes(P)[0]]
 
 
-def stationary_distributions(m, policy=None) -> np.ndarray:
+def stationary_distributions(m, policy=None, *, method: str = "auto") -> np.ndarray:
     r"""The extreme stationary distributions of a chain, one row per closed class, shape ``(k, S)``.
 
     Row ``k`` is the unique stationary distribution supported by closed class ``k``
     (``mu P = mu``, ``mu 1 = 1``); every stationary distribution is a convex combination of the rows
     (Puterman 1994, App. A.4).
     A unichain chain has exactly one row.
+
+    ``method``: ``"gth"`` (Grassmann-Taksar-Heyman state reduction,
+    :func:`rlcert.mdp._chains.gth_solve`: every entry to a small *relative* error, however small
+    it is, e.g. ``1e-30``; cubic in the class size), ``"lu"`` (a sparse or dense LU solve: errors
+    small relative to the largest entry only), or ``"auto"`` (GTH for classes of at most
+    :data:`rlcert.mdp._chains.GTH_MAX_STATES` states, LU above).
     """
+    if method not in ("auto", "gth", "lu"):
+        raise InvalidArgumentError(f"method={method!r} is not one of ['auto', 'gth', 'lu']")
     P = _chain(m, policy)
     classes, _ = _closed_classes(P)
     out = np.zeros((len(classes), P.shape[0]))
     for k, C in enumerate(classes):
-        out[k, C] = class_stationary_bias(P, C)[0]
+        out[k, C] = class_stationary(P, C, method)
     return out
 
 
@@ -224,7 +233,7 @@ def _limiting(P):
     classes, transient = _closed_classes(P)
     mus = np.zeros((len(classes), P.shape[0]))
     for k, C in enumerate(classes):
-        mus[k, C] = class_stationary_bias(P, C)[0]
+        mus[k, C] = class_stationary(P, C)
     a = absorption_probabilities(P, classes, transient)
     return a @ mus, classes, transient, mus
 
@@ -234,8 +243,9 @@ def span(v) -> float:
     arr = as_float_array(v, "v", InvalidArgumentError).ravel()
     if arr.size == 0:
         raise InvalidArgumentError("v is empty: the span of an empty vector is undefined")
-    if np.isnan(arr).any():
-        raise InvalidArgumentError(f"v[{int(np.flatnonzero(np.isnan(arr))[0])}] is NaN")
+    if not np.isfinite(arr).all():
+        k = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise InvalidArgumentError(f"v[{k}] = {float(arr[k])} is not finite")
     return float(arr.max() - arr.min())
 
 
@@ -620,6 +630,7 @@ def min_hitting_times(m: TabularMDP, target, *, max_iter: int = 10_000):
         ``0 <= times - t* <= certificate`` (up to rounding, included).
     """
     m = _check_model(m)
+    max_iter = check_positive_int(max_iter, "max_iter", InvalidArgumentError)
     mask = _target_mask(target, m.n_states)
     mu = _maybe_sparse(m)
     return _min_hitting(mu, mask, _mdp_csr(mu), max_iter)
@@ -667,7 +678,9 @@ def diameter(m: TabularMDP, *, max_iter: int = 10_000) -> Diameter:
     proper subset, and no state outside ``C`` is reachable from ``C``.
     """
     m = _check_model(m)
+    max_iter = check_positive_int(max_iter, "max_iter", InvalidArgumentError)
     S = m.n_states
+    check_memory(array_bytes(S, S), f"diameter: the hitting times of S={S} states, shape (S, S)")
     if S == 1:
         return Diameter(0.0, None, np.zeros((1, 1)), 0.0, {"note": "one state: no pair s != s'"})
     comps = _components(_union_graph(m))

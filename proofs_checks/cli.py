@@ -298,8 +298,15 @@ def _nonnegative_int(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``rlcert verify: error: ...``) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rlcert", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="rlcert", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("solve", help="solve a zoo instance or a saved model exactly")
@@ -360,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pb = sub.add_parser("bounds", help="the theorem catalog: list, show, eval, invert, compare")
     bsub = pb.add_subparsers(dest="bounds_command", required=True)
-    fmt = argparse.ArgumentParser(add_help=False)
+    fmt = _Parser(add_help=False)
     fmt.add_argument("--format", choices=("text", "json", "latex"), default="text")
     q = bsub.add_parser("list", parents=[fmt], help="list cards")
     q.add_argument("--setting", choices=theory.SETTINGS)

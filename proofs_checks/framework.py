@@ -104,9 +104,9 @@ class Check:
         if self.guarantee not in GUARANTEES:
             raise CheckError(f"check {self.check_id}: guarantee={self.guarantee!r} is not one of "
                              f"{GUARANTEES}")
-        if self.protocol not in (None, "bandit", "episodic", "generative"):
+        if self.protocol not in (None, "bandit", "episodic", "generative", "offline"):
             raise CheckError(f"check {self.check_id}: protocol={self.protocol!r} is not one of "
-                             f"None, 'bandit', 'episodic', 'generative'")
+                             f"None, 'bandit', 'episodic', 'generative', 'offline'")
 
     def describe(self) -> str:
         """Three lines for ``rlcert checks list``."""

@@ -430,5 +430,50 @@ def play_generative(subject, model, seed, *, budget: int | None, needs: tuple[st
                                 sampler.tally if tally else None, violation, fields)
 
 
-__all__ = ["play_bandit", "play_episodic", "play_generative", "BanditTranscript",
-           "EpisodicTranscript", "GenerativeTranscript", "native", "accepts"]
+# -- offline ---------------------------------------------------------------------------------------
+@dataclass
+class OfflineTranscript:
+    """What the verifier gave an offline estimator and got back: the ``dataset`` it collected,
+    the estimate's ``policy`` and (when asked) ``V``, or a ``violation``."""
+
+    dataset: Any
+    result: Any
+    policy: np.ndarray | None
+    V: np.ndarray | None
+    violation: str | None
+
+
+def play_offline(subject, model, behaviour, n: int, seed, *, reward_noise: str = "none",
+                 needs_value: bool = False) -> OfflineTranscript:
+    """Collect ``n`` episodes (a :class:`~rlcert.mdp.FiniteHorizonMDP`) or ``n`` transitions (a
+    discounted :class:`~rlcert.mdp.TabularMDP`) of ``model`` with the verifier's ``behaviour``
+    policy and its own randomness, hand the dataset to ``subject.fit``, and read the returned
+    policy (and value estimate)."""
+    from rlcert.estimators.offline import collect_episodes, collect_transitions
+
+    require(subject, "offline")
+    env, _ = protocol_seeds(seed)
+    collect = collect_episodes if isinstance(model, FiniteHorizonMDP) else collect_transitions
+    data = collect(model, behaviour, n, env, reward_noise=reward_noise)
+    S = model.n_states
+    pol_shape = (model.horizon, S) if isinstance(model, FiniteHorizonMDP) else (S,)
+    result, policy, V, violation = None, None, None, None
+    try:
+        result = subject.fit(data)
+        policy = estimate_field(result, "policy", pol_shape)
+        if not np.all((policy >= 0) & (policy < model.n_actions)):
+            raise _Broken(f"the estimate's policy has an action outside [0, {model.n_actions})")
+        if needs_value:
+            raw = np.asarray(getattr(result, "V", None) if not isinstance(result, dict)
+                             else result.get("V"))
+            V = estimate_field(result, "V", raw.shape if raw.ndim in (1, 2) else (S,))
+            if V.shape[-1] != S:
+                raise _Broken(f"the estimate's V has shape {V.shape}; expected (..., {S})")
+    except _Broken as exc:
+        violation = str(exc)
+    return OfflineTranscript(data, result, policy, V, violation)
+
+
+__all__ = ["play_bandit", "play_episodic", "play_generative", "play_offline",
+           "BanditTranscript", "EpisodicTranscript", "GenerativeTranscript", "OfflineTranscript",
+           "native", "accepts"]

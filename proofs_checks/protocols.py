@@ -18,6 +18,8 @@ episodic           ``reset(S, A, H, seed)``, ``start_episode() -> policy`` (``(H
 generative         ``estimate(sampler, *, rewards, gamma, budget, seed) -> result``       samples drawn (the verifier's sampler counts
                    with ``Q``, ``policy``, ``V`` or ``gain``; samples only through        them and refuses draws past the budget);
                    ``sampler(s, a, n)``, ``sampler.counts(n)``, ``sampler.synchronous()``  errors of the returned estimate
+offline            ``fit(dataset) -> result`` with ``policy`` (and ``V`` for pessimism     the returned policy's exact value; the
+                   checks); the verifier makes the dataset with its own behaviour policy  estimate against it
 solver / width     a function with the signature the check documents                      its outputs against the oracle
 =================  ====================================================================  ===========================================
 
@@ -96,11 +98,23 @@ class GenerativeSubject(Protocol):
         """An estimate with ``Q`` (``(S, A)``), ``policy`` (``(S,)``), ``V`` or ``gain``."""
 
 
+@runtime_checkable
+class OfflineSubject(Protocol):
+    """An offline estimator as the verifier runs it: it gets a
+    :class:`~rlcert.estimators.offline.Dataset` the verifier collected with its own behaviour
+    policy, and returns its policy (``(S,)`` or ``(H, S)`` actions) and, for pessimism checks, its
+    value estimate ``V`` (``(S,)``, or ``(H + 1, S)`` / ``(S,)`` at stage 0 for episodic data)."""
+
+    def fit(self, dataset) -> Any:
+        """An estimate with ``policy`` (and ``V``)."""
+
+
 #: The methods each protocol requires, for error messages.
 REQUIRED = {
     "bandit": ("reset", "select", "update"),
     "episodic": ("reset", "start_episode", "observe"),
     "generative": ("estimate",),
+    "offline": ("fit",),
 }
 
 
@@ -122,5 +136,5 @@ def require(subject, kind: str, extra: tuple[str, ...] = ()) -> None:
             f"{'run() result' if have == 'run()' else 'report'})")
 
 
-__all__ = ["BanditSubject", "EpisodicSubject", "GenerativeSubject", "ProtocolError", "require",
-           "REQUIRED"]
+__all__ = ["BanditSubject", "EpisodicSubject", "GenerativeSubject", "OfflineSubject",
+           "ProtocolError", "require", "REQUIRED"]

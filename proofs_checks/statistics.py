@@ -5,7 +5,7 @@ r"""The statistics behind the verdicts.
   each hold with probability ``>= 1 - alpha`` (Clopper and Pearson 1934).
 * :func:`trials_needed_all_pass`: the number of trials that must all succeed for the lower
   limit to clear ``1 - delta`` at family-wise level ``alpha`` over ``m`` cells,
-  ``ceil(log(alpha / m) / log(1 - delta))`` (59 at m = 1, delta = alpha = 0.05; 103 at m = 10).
+  ``ceil(log(alpha / m) / log(1 - delta))`` (59 at m = 1, delta = alpha = 0.05; 104 at m = 10).
 * :func:`mean_confidence_bounds`: one-sided confidence bounds on a mean of i.i.d. values in a
   known range ``[0, b]`` by the empirical Bernstein inequality of Maurer and Pontil (2009,
   Thm 4), variance-adaptive (Hoeffding over the full range is too wide to decide anything).
@@ -16,6 +16,7 @@ r"""The statistics behind the verdicts.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from scipy import stats
@@ -35,28 +36,52 @@ def clopper_pearson(successes: int, trials: int, alpha: float = 0.05) -> tuple[f
 
 def trials_needed_all_pass(delta: float, alpha: float, cells: int = 1) -> int:
     """Trials that must all succeed for the lower limit to reach ``1 - delta`` at level
-    ``alpha / cells``: ``ceil(log(alpha / cells) / log(1 - delta))``."""
-    return int(math.ceil(math.log(alpha / cells) / math.log(1.0 - delta)))
+    ``alpha / cells``: the smallest ``n`` with ``(alpha / cells)^(1/n) >= 1 - delta``, i.e.
+    ``ceil(log(alpha / cells) / log(1 - delta))``."""
+    level, target = alpha / cells, 1.0 - delta
+    n = int(math.ceil(math.log(level) / math.log(target)))
+    # at an exact tie (level = target^k) the quotient of logarithms can round above k (delta =
+    # 1/2, alpha = 2^-29 gives 29.000000000000004): settle the neighbours in exact rationals;
+    # exact ties need k <= 1074, so larger counts skip this
+    if n <= 2_000:
+        t, q = Fraction(level), Fraction(target)
+        while n > 1 and q ** (n - 1) <= t:
+            n -= 1
+        while q ** n > t:
+            n += 1
+    return n
 
 
 def trials_to_decide(successes: int, trials: int, target: float, alpha: float,
                      max_trials: int = 10 ** 7) -> int | None:
-    """Assuming the observed frequency persists, the total number of trials at which the
-    Clopper-Pearson rule would decide (lower limit >= target, or upper limit < target); None if
-    the frequency equals the target (no number of trials decides)."""
+    """Assuming the observed frequency ``p = successes / trials`` persists, the smallest total
+    number of trials ``n > trials`` at which the Clopper-Pearson rule decides (lower limit
+    ``B^{-1}(alpha; p n, (1 - p) n + 1) >= target`` if ``p > target``, upper limit
+    ``B^{-1}(1 - alpha; p n + 1, (1 - p) n) < target`` if ``p < target``); None if ``p`` equals
+    the target (no number of trials decides) or no ``n <= max_trials`` does. ``p n`` successes
+    are taken as they come, not rounded: the limits then move monotonically towards ``p`` as
+    ``n`` grows, so the rule decides at the returned count, at every later one and at none
+    before, and bisection finds it (rounded success counts decide at scattered ``n``)."""
     if trials == 0:
         return None
     p = successes / trials
     if p == target:
         return None
-    n = trials
-    while n <= max_trials:
-        n = int(n * 1.5) + 1
-        k = int(round(p * n))
-        lo, hi = clopper_pearson(k, n, alpha)
-        if lo >= target or hi < target:
-            return n
-    return None
+
+    def decides(n: int) -> bool:
+        if p > target:
+            return float(stats.beta.ppf(alpha, p * n, (1.0 - p) * n + 1.0)) >= target
+        return float(stats.beta.ppf(1.0 - alpha, p * n + 1.0, (1.0 - p) * n)) < target
+
+    below, n = trials, trials + 1  # the rule does not decide at `below`, is tried at `n`
+    while not decides(n):
+        if n >= max_trials:
+            return None
+        below, n = n, min(2 * n, max_trials)
+    while n - below > 1:
+        mid = (below + n) // 2
+        below, n = (below, mid) if decides(mid) else (mid, n)
+    return n
 
 
 def mean_confidence_bounds(values, alpha: float, value_range: float,

@@ -12,7 +12,7 @@ high probability       ``p`` = frequency of trials in which the bound held, with
                        if the frequency persisted).
 expectation            one-sided empirical-Bernstein confidence bounds on the mean of the
                        measured quantity (known range): ``violated`` if the lower bound exceeds
-                       the theorem's bound, ``holds`` if the upper bound is below it, otherwise
+                       the theorem's bound, ``holds`` if the upper bound is at most it, otherwise
                        ``inconclusive``.
 any bound              ``vacuous`` when the bound is at least the quantity's trivial bound
                        (regret >= K H, width >= range, ...): reported, never counted as evidence.

@@ -273,7 +273,8 @@ def test_checks_are_registered():
     assert ids == {"generative.plugin.n_emp", "generative.policy.n_emp",
                    "generative.plugin.rate_n", "generative.plugin.rate_horizon",
                    "generative.average.gain_flat", "generative.sampler.weissman",
-                   "generative.plugin.empirical_optimality", "generative.vrql.accuracy"}
+                   "generative.plugin.empirical_optimality", "generative.vrql.accuracy",
+                   "generative.plugin.error_law"}
     assert [c.check_id for c in checks("generative.*", quick=True)] == ["generative.plugin.n_emp"]
 
 

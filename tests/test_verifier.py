@@ -185,8 +185,10 @@ class _InterruptAfter:
 
 
 def test_interruption_keeps_the_finished_trials():
-    r = verify("concentration.hoeffding", algorithm=_InterruptAfter(25), n_trials=100,
-               backend="serial")
+    calls_per_trial = len(get_check("concentration.hoeffding").params["ns"]) * \
+        len(get_check("concentration.hoeffding").params["deltas"])
+    r = verify("concentration.hoeffding", algorithm=_InterruptAfter(25 * calls_per_trial),
+               n_trials=100, backend="serial")
     assert r.interrupted and r.n_trials == 25 and r.n_requested == 100
     assert "(partial)" in r.row()["verdict"]
 

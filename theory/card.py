@@ -90,6 +90,14 @@ class Condition:
         return sorted(str(s) for s in self.expr.free_symbols)
 
 
+def _real_example(value) -> bool:
+    """A real number (not a bool) or a non-empty list or tuple of them."""
+    import numbers
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_real_example(v) for v in value)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _fmt(x: float) -> str:
     return repr(x) if not float(x).is_integer() else str(int(x))
 
@@ -162,6 +170,22 @@ class Card:
     rate_point: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.card_id, str) or not self.card_id:
+            raise CardError(f"card_id must be a non-empty string, got {self.card_id!r}")
+        if not isinstance(self.expr, sp.Basic):
+            raise CardError(f"card {self.card_id}: expr must be a sympy expression, got "
+                            f"{type(self.expr).__name__}")
+        if not isinstance(self.domain, (tuple, list)) or not all(
+                isinstance(c, Condition) for c in self.domain):
+            raise CardError(f"card {self.card_id}: domain must be a tuple of Condition, got "
+                            f"{self.domain!r}")
+        if not isinstance(self.reference, Reference):
+            raise CardError(f"card {self.card_id}: reference must be a Reference, got "
+                            f"{type(self.reference).__name__}")
+        for name, value in dict(self.example).items():
+            if not _real_example(value):
+                raise CardError(f"card {self.card_id}: example[{name!r}] = {value!r} is not a "
+                                f"real number (or a list of them)")
         for attr, allowed in (("setting", SETTINGS), ("kind", KINDS), ("guarantee", GUARANTEES),
                               ("constants", CONSTANTS)):
             if getattr(self, attr) not in allowed:

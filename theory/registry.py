@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .card import KINDS, SETTINGS, Card, CardError
+from .card import CONSTANTS, KINDS, SETTINGS, Card, CardError
 
 
 class UnknownCardError(KeyError, ValueError):
@@ -37,13 +37,16 @@ def _load() -> dict[str, Card]:
 
 
 def get(card_id: str) -> Card:
-    """The card with id ``card_id``."""
+    """The card with id ``card_id`` (:class:`UnknownCardError`, a ``ValueError``, for an id that
+    is not in the catalog or not a string)."""
+    if not isinstance(card_id, str):
+        raise UnknownCardError(f"card_id must be a card id (str), got {card_id!r}")
     reg = _load()
     if card_id not in reg:
         import difflib
         close = difflib.get_close_matches(card_id, list(reg), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UnknownCardError(f"no card {card_id!r} in the catalog{hint}")
+        raise UnknownCardError(f"card_id={card_id!r}: no card with this id in the catalog{hint}")
     return reg[card_id]
 
 
@@ -51,10 +54,10 @@ def cards(setting: str | None = None, kind: str | None = None,
           constants: str | None = None) -> list[Card]:
     """Cards filtered by setting, kind (``upper``/``lower``) and constants (``explicit``/``order``),
     sorted by id."""
-    if setting is not None and setting not in SETTINGS:
-        raise ValueError(f"setting={setting!r} is not one of {SETTINGS}")
-    if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is not one of {KINDS}")
+    for name, value, allowed in (("setting", setting, SETTINGS), ("kind", kind, KINDS),
+                                 ("constants", constants, CONSTANTS)):
+        if value is not None and (not isinstance(value, str) or value not in allowed):
+            raise CardError(f"{name}={value!r} is not one of {allowed}")
     out = [c for c in _load().values()
            if (setting is None or c.setting == setting) and (kind is None or c.kind == kind)
            and (constants is None or c.constants == constants)]
@@ -64,6 +67,8 @@ def cards(setting: str | None = None, kind: str | None = None,
 def search(text: str) -> list[Card]:
     """Cards whose id, title, reference, assumptions or notes contain every word of ``text``
     (case-insensitive)."""
+    if not isinstance(text, str):
+        raise CardError(f"text must be a string of search words, got {text!r}")
     words = text.lower().split()
     hits = []
     for c in _load().values():

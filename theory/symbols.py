@@ -64,6 +64,26 @@ _VECTOR_DESCRIPTIONS = {
     "KL": "KL(P_i, P*) of each suboptimal arm's reward law to the best arm's (one value per arm)",
 }
 
+#: Symbols that count things (states, actions, steps, episodes, samples, arms, dimensions,
+#: iterations): :func:`rlcert.bounds.evaluate` refuses non-integral values for them unless asked
+#: for the formula's continuous extension.
+INTEGER_SYMBOLS = frozenset({"S", "A", "H", "K", "T", "n", "k", "d", "m", "t", "t_k", "S_L",
+                             "Gamma_L"})
+
+
+class UnknownSymbolError(KeyError, ValueError):
+    """No catalog symbol has this name."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0] if self.args else ""
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str):
+        raise UnknownSymbolError(f"name must be a symbol name (str), got {name!r}")
+    return name
+
+
 #: LaTeX names for symbols whose plain name is not the usual notation.
 LATEX_NAMES = {
     _POSITIVE["eps"]: r"\varepsilon", _POSITIVE["t_mix"]: r"t_{\mathrm{mix}}",
@@ -78,13 +98,18 @@ LATEX_NAMES = {
 def symbol(name: str) -> sp.Symbol:
     """The catalog symbol called ``name`` (for a vector symbol: a scalar stand-in used to state
     conditions on each of its entries)."""
+    _check_name(name)
     if name in _VECTOR_DESCRIPTIONS:
         return sp.Symbol(name, positive=True)
+    if name not in _POSITIVE:
+        raise UnknownSymbolError(f"name={name!r} is not a catalog symbol; the symbols are "
+                                 f"{all_names()}")
     return _POSITIVE[name]
 
 
 def describe(name: str) -> str:
-    """What the symbol ``name`` stands for."""
+    """What the symbol ``name`` stands for (empty for a name that is not a catalog symbol)."""
+    _check_name(name)
     if name in _DESCRIPTIONS:
         return _DESCRIPTIONS[name]
     return _VECTOR_DESCRIPTIONS.get(name, "")
@@ -92,7 +117,12 @@ def describe(name: str) -> str:
 
 def is_vector(name: str) -> bool:
     """True for vector symbols (evaluated with an array over arms or states)."""
-    return name in _VECTOR_DESCRIPTIONS
+    return _check_name(name) in _VECTOR_DESCRIPTIONS
+
+
+def is_integer(name: str) -> bool:
+    """True for the symbols that count things (:data:`INTEGER_SYMBOLS`)."""
+    return _check_name(name) in INTEGER_SYMBOLS
 
 
 def all_names() -> list[str]:

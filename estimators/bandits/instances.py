@@ -39,8 +39,27 @@ KIND_TABLE = 2
 _CARD_VECTORS = ("Delta", "KL")
 
 
+#: Largest magnitude of a Gaussian arm's mean or noise level: rewards, their sums over any run
+#: that fits in memory and their squares then stay finite in float64.
+MAX_GAUSSIAN_SCALE = 1e100
+
+
+def real_array(values: Any, name: str) -> np.ndarray:
+    """``values`` as a float64 array, refusing booleans, complex numbers, strings and other
+    non-real data by name (nothing is converted silently: an imaginary part is never dropped)."""
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise InvalidBanditError(f"{name} is not an array of real numbers: {exc}") from None
+    if raw.dtype.kind not in "fiu":
+        what = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}.get(
+            raw.dtype.kind, f"dtype {raw.dtype}")
+        raise InvalidBanditError(f"{name} must hold real numbers, got {what}: {values!r}")
+    return np.array(raw, dtype=np.float64, copy=True)
+
+
 def _as_means(means: Any, unit_interval: bool) -> np.ndarray:
-    arr = np.array(means, dtype=np.float64, copy=True)
+    arr = real_array(means, "means")
     if arr.ndim != 1:
         raise InvalidBanditError(f"means must be a 1-D array of arm means, got shape {arr.shape}")
     if arr.shape[0] < 2:
@@ -51,6 +70,9 @@ def _as_means(means: Any, unit_interval: bool) -> np.ndarray:
             raise InvalidBanditError(f"means[{a}] = {m} is not finite")
         if unit_interval and not 0.0 <= m <= 1.0:
             raise InvalidBanditError(f"means[{a}] = {m:.6g} is not in [0, 1]")
+        if abs(m) > MAX_GAUSSIAN_SCALE:
+            raise InvalidBanditError(f"means[{a}] = {m:.6g} exceeds {MAX_GAUSSIAN_SCALE:g} in "
+                                     f"magnitude: rewards and their sums would overflow")
     arr.setflags(write=False)
     return arr
 
@@ -175,9 +197,13 @@ class GaussianBandit(StochasticBandit):
     family = "gaussian"
 
     def __init__(self, means, sigma: float = 1.0, name: str | None = None) -> None:
+        if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, (int, float, np.integer,
+                                                                          np.floating)):
+            raise InvalidBanditError(f"sigma = {sigma!r} must be a positive finite number")
         sigma = float(sigma)
-        if not (math.isfinite(sigma) and sigma > 0.0):
-            raise InvalidBanditError(f"sigma = {sigma} must be a positive finite number")
+        if not (math.isfinite(sigma) and 0.0 < sigma <= MAX_GAUSSIAN_SCALE):
+            raise InvalidBanditError(f"sigma = {sigma} must be a positive finite number at most "
+                                     f"{MAX_GAUSSIAN_SCALE:g}")
         self.sigma = sigma
         super().__init__(means, name=name)
         if name is None:
@@ -207,7 +233,7 @@ class AdversarialBandit:
     family = "adversarial"
 
     def __init__(self, rewards, name: str | None = None) -> None:
-        table = np.array(rewards, dtype=np.float64, copy=True, order="C")
+        table = np.ascontiguousarray(real_array(rewards, "rewards"))
         if table.ndim != 2:
             raise InvalidBanditError(f"rewards must be a 2-D table (horizon, k), got shape "
                                      f"{table.shape}")

@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from rlcert.estimators.base import (RunResult, as_seed_sequence, cumulative, protocol_seeds,
-                                    seed_record)
+from rlcert.estimators.base import (RunResult, as_seed_sequence, check_memory, cumulative,
+                                    protocol_seeds, seed_record)
 from rlcert.mdp.rollout import sample_categorical
 
 from . import _kernels as K
@@ -151,13 +151,15 @@ class BanditLearner:
         each step, else empty)."""
         bandit = self.check(bandit)
         n_steps = check_steps(n_steps, bandit)
+        rows = n_steps if record and self.declares is not None else 0
+        check_memory(n_steps * 64.0 + rows * bandit.k * 8.0, "a run's per-step records",
+                     "n_steps", n_steps, BanditArgumentError)
         env_rng, subject_seed = protocol_seeds(seed, "seed", BanditArgumentError)
         agent_rng = np.random.default_rng(subject_seed)
         k = bandit.k
         arms = np.empty(n_steps, dtype=np.int64)
         rewards = np.empty(n_steps)
         aux = np.empty(n_steps)
-        rows = n_steps if record and self.declares is not None else 0
         declared = np.empty((rows, k))
         self._play(bandit._env(), n_steps, env_rng, agent_rng, self._track(bandit), arms, rewards,
                    aux, declared)
@@ -200,6 +202,8 @@ class BanditLearner:
             raise BanditArgumentError(f"n_arms = {n_arms!r}: a bandit needs at least 2 arms")
         if n_steps is not None:
             n_steps = check_positive_int(n_steps, "n_steps")
+        check_memory(k * 48.0, "the learner's per-arm state", "n_arms", n_arms,
+                     BanditArgumentError)
         self._rng = np.random.default_rng(as_seed_sequence(seed, "seed", BanditArgumentError))
         self._k = k
         self._s = 0
@@ -413,7 +417,9 @@ class BernoulliThompsonSampling(_Thompson):
     ``argmax_i theta_i``. A reward ``r in (0, 1)`` (an adversarial table with fractional entries)
     counts as a Bernoulli(``r``) trial (Algorithm 2). With ``alpha0 = beta0 = 1`` (uniform prior)
     it is asymptotically optimal on Bernoulli arms: ``E[N_a(n)] <= (1 + eps) ln n / kl(mu_a, mu*)
-    + O(1)`` (Kaufmann, Korda and Munos 2012, Theorem 1).
+    + O(1 / eps^2)`` (Agrawal and Goyal 2013, "Further optimal regret bounds for Thompson
+    sampling", AISTATS, Theorem 1); Kaufmann, Korda and Munos (2012, Theorem 1) state
+    ``(1 + eps) (ln n + ln ln n) / kl(mu_a, mu*) + C(eps)``.
 
     Parameters
     ----------

@@ -31,6 +31,11 @@ PARAM_NAMES = ("delta", "bonus_scale", "c", "c1", "c2", "epsilon", "epsilon_deca
 P_DELTA, P_SCALE, P_C, P_C1, P_C2, P_EPS, P_DECAY, P_T, P_PRIOR = range(len(PARAM_NAMES))
 
 
+def state_bytes(H: int, S: int, A: int) -> float:
+    """Bytes of :func:`new_state`'s arrays (the ``(S, A, S)`` transition counts dominate)."""
+    return 8.0 * (S * A * S + 3 * S * A + 8 * H * S * A + 2 * (H + 1) * S + H * S)
+
+
 def new_state(H: int, S: int, A: int):
     """Fresh learner state: counts, model statistics, Q/V tables, policy."""
     Q = np.full((H, S, A), float(H))
@@ -109,19 +114,22 @@ def _plan_empirical(state, H, S, A, params, algo, rng):
                 elif n == 0:
                     q = float(H) if algo != GREEDY else 0.0
                 else:
-                    inv = 1.0 / n
                     pv = 0.0
-                    pv2 = 0.0
                     for y in range(S):
-                        p = counts_sas[s, a, y] * inv
+                        p = counts_sas[s, a, y] / n
                         P_s[y] = p
                         pv += p * V[h + 1, y]
-                        pv2 += p * V[h + 1, y] * V[h + 1, y]
-                    q = r_sum[s, a] * inv + pv
+                    q = r_sum[s, a] / n + pv
                     if algo == UCBVI_CH:
                         q += scale * bn.ucbvi_ch_bonus(n, H, L)
                     elif algo == UCBVI_BF:
-                        var = max(pv2 - pv * pv, 0.0)
+                        # centred second pass: exactly 0 for a deterministic transition (E[V^2] -
+                        # E[V]^2 leaves ~eps H^2, which the square root turns into ~1e-8 of bonus)
+                        var = 0.0
+                        for y in range(S):
+                            if P_s[y] > 0.0:
+                                d = V[h + 1, y] - pv
+                                var += P_s[y] * d * d
                         spm = 0.0
                         for y in range(S):
                             if P_s[y] > 0.0:

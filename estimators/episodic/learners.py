@@ -30,7 +30,8 @@ from rlcert.mdp import FiniteHorizonMDP, solve
 
 from rlcert.mdp.rollout import sample_categorical
 
-from ..base import RunResult, as_seed_sequence, cumulative, protocol_seeds, seed_record
+from ..base import (RunResult, as_seed_sequence, check_memory, cumulative, protocol_seeds,
+                    seed_record)
 from . import _loop
 
 
@@ -127,6 +128,9 @@ class EpisodicLearner:
             raise LearnerArgumentError(f"reward_noise={reward_noise!r} is not 'none' or "
                                        f"'bernoulli'")
         H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
+        check_memory(K * (48.0 + (16.0 * H if record_path else 0.0)) + _loop.state_bytes(H, S, A),
+                     "a run's per-episode records and the learner's tables", "n_episodes",
+                     n_episodes, LearnerArgumentError)
         opt = solve(mdp)
         env_rng, subject_seed = protocol_seeds(seed, "seed", LearnerArgumentError)
         state = _loop.new_state(H, S, A)
@@ -192,6 +196,8 @@ class EpisodicLearner:
                                            f"n_episodes=K)")
             n_episodes = 1
         K = _positive_int(n_episodes, "n_episodes")
+        check_memory(_loop.state_bytes(H, S, A), "the learner's tables (counts of (s, a, s'), Q "
+                     "and V per stage)", "(S, A, H)", (S, A, H), LearnerArgumentError)
         self._dims = (H, S, A)
         self._state = _loop.new_state(H, S, A)
         self._params = self._param_array(float(K * H))

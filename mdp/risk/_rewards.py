@@ -13,7 +13,7 @@ from math import gcd
 
 import numpy as np
 
-from .._validate import as_float_array, check_finite
+from .._validate import array_bytes, as_float_array, check_finite, check_memory
 from ..errors import InvalidArgumentError
 from ..models import FiniteHorizonMDP
 
@@ -27,6 +27,10 @@ def dense_transitions(fh: FiniteHorizonMDP) -> np.ndarray:
     """``P[h, s, a, s']`` as a dense ``(H, S, A, S)`` array (a stationary model is repeated)."""
     if not isinstance(fh, FiniteHorizonMDP):
         raise InvalidArgumentError(f"fh must be a FiniteHorizonMDP, got {type(fh).__name__}")
+    H, S, A = fh.horizon, fh.n_states, fh.n_actions
+    check_memory(array_bytes(2, H, S, A, S),
+                 f"fh: the risk oracles hold P and the rewards densely per stage, two arrays of "
+                 f"shape (H, S, A, S) = ({H}, {S}, {A}, {S})")
     if fh.stationary:
         P = fh.stage_P(0)
         return np.ascontiguousarray(np.broadcast_to(P, (fh.horizon,) + P.shape))

@@ -41,7 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_finite, check_positive_int
+from .._validate import (array_bytes, as_float_array, check_bool, check_finite, check_memory,
+                         check_positive_int)
 from ..errors import InvalidArgumentError
 from ..models import FiniteHorizonMDP
 from ._rewards import dense_transitions, transition_rewards
@@ -176,6 +177,13 @@ def chow_cvar(fh: FiniteHorizonMDP, tau, rewards=None, *, n_grid: int = 20, grid
     if not isinstance(fh, FiniteHorizonMDP):
         raise InvalidArgumentError(f"fh must be a FiniteHorizonMDP, got {type(fh).__name__}")
     tau = check_tau(tau)
+    compare = check_bool(compare, "compare")
+    approximate = check_bool(approximate, "approximate")
+    if grid is None:
+        n = check_positive_int(n_grid, "n_grid", InvalidArgumentError, minimum=2)
+        check_memory(array_bytes(fh.horizon + 1, fh.n_states, n + 2),
+                     f"n_grid={n}: the values V of shape (H + 1, S, n_grid + 2) = "
+                     f"({fh.horizon + 1}, {fh.n_states}, {n + 2})")
     y = _grid(tau, n_grid, grid)
     P = dense_transitions(fh)
     H, S, A, _ = P.shape

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_bool, check_real
 from ..errors import InvalidArgumentError
 from ..models import FiniteHorizonMDP
 from ._rewards import (dense_transitions, detect_lattice, discounted_stage_rewards,
@@ -176,10 +177,7 @@ def _lattice_of(rd: np.ndarray, P: np.ndarray, lattice, approximate: bool):
         if approximate:
             raise InvalidArgumentError("approximate=True needs an explicit lattice=<step>")
         return detect_lattice(values, "gamma^h * rewards")
-    delta = float(lattice)
-    if not (np.isfinite(delta) and delta > 0):
-        raise InvalidArgumentError(f"lattice must be a positive finite step, got {lattice!r}")
-    return delta
+    return check_real(lattice, "lattice", lower=0.0, lower_open=True)
 
 
 def _forward_lattice(P, K, policy: BudgetPolicy, mu, k0: int) -> DiscreteDistribution:
@@ -254,6 +252,7 @@ def solve_cvar(fh: FiniteHorizonMDP, tau, rewards=None, *, lattice: float | None
     if not isinstance(fh, FiniteHorizonMDP):
         raise InvalidArgumentError(f"fh must be a FiniteHorizonMDP, got {type(fh).__name__}")
     tau = check_tau(tau)
+    approximate = check_bool(approximate, "approximate")
     P = dense_transitions(fh)
     H, S, A, _ = P.shape
     r = transition_rewards(fh, rewards, P)

@@ -75,7 +75,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_finite, check_positive_int
+from .._validate import (array_bytes, as_float_array, check_finite, check_memory,
+                         check_positive_int)
 from ..errors import InvalidArgumentError
 from ..models import FiniteHorizonMDP
 from ..policies import stage_policy_weights
@@ -265,6 +266,8 @@ def categorical_evaluation(fh: FiniteHorizonMDP, policy, n_atoms: int = 51,
     r"""The law of ``G_0`` of a Markov policy by projected categorical backward induction on
     ``n_atoms`` atoms per stage, with Cramer and ``W1`` error bounds (module docstring)."""
     m = check_positive_int(n_atoms, "n_atoms", InvalidArgumentError, minimum=2)
+    check_memory(array_bytes(3, fh.n_states, m), f"n_atoms={m}: three (S, n_atoms) = "
+                                                 f"({fh.n_states}, {m}) probability tables")
     P, r, W = _setup(fh, policy, rewards)
     H, S = fh.horizon, fh.n_states
     g = fh.gamma
@@ -298,6 +301,8 @@ def quantile_evaluation(fh: FiniteHorizonMDP, policy, n_quantiles: int = 51,
     r"""The law of ``G_0`` of a Markov policy by projected quantile backward induction with
     ``n_quantiles`` equally weighted atoms, with its ``W1`` error bound (module docstring)."""
     m = check_positive_int(n_quantiles, "n_quantiles", InvalidArgumentError, minimum=1)
+    check_memory(array_bytes(3, fh.n_states, m), f"n_quantiles={m}: three (S, n_quantiles) = "
+                                                 f"({fh.n_states}, {m}) location tables")
     P, r, W = _setup(fh, policy, rewards)
     H, S = fh.horizon, fh.n_states
     g = fh.gamma

@@ -161,10 +161,10 @@ class DiscreteDistribution:
                 f"{self._values[-1]:.6g}], mean={self.mean():.6g})")
 
 
-def _as_distribution(d) -> DiscreteDistribution:
+def _as_distribution(d, name: str) -> DiscreteDistribution:
     if isinstance(d, DiscreteDistribution):
         return d
-    raise InvalidArgumentError(f"expected a DiscreteDistribution, got {type(d).__name__}")
+    raise InvalidArgumentError(f"{name} must be a DiscreteDistribution, got {type(d).__name__}")
 
 
 def cvar(values, probs, tau) -> float:
@@ -198,14 +198,14 @@ def _cdf_pieces(mu: DiscreteDistribution, nu: DiscreteDistribution):
 
 def wasserstein1(mu, nu) -> float:
     """``W1(mu, nu) = int |F_mu - F_nu| dx``, exact for finite distributions."""
-    widths, F, G = _cdf_pieces(_as_distribution(mu), _as_distribution(nu))
+    widths, F, G = _cdf_pieces(_as_distribution(mu, "mu"), _as_distribution(nu, "nu"))
     return float(np.dot(widths, np.abs(F - G)))
 
 
 def cramer(mu, nu) -> float:
     """Cramer distance ``l2(mu, nu) = (int (F_mu - F_nu)^2 dx)^{1/2}``, exact for finite
     distributions (Rowland, Bellemare, Dabney, Munos and Teh 2018)."""
-    widths, F, G = _cdf_pieces(_as_distribution(mu), _as_distribution(nu))
+    widths, F, G = _cdf_pieces(_as_distribution(mu, "mu"), _as_distribution(nu, "nu"))
     return float(np.sqrt(np.dot(widths, (F - G) ** 2)))
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_positive_int
+from .._validate import check_positive_int, check_real
 from ..errors import InvalidArgumentError
 from ..models import FiniteHorizonMDP
 from ..policies import stage_policy_weights
@@ -225,7 +225,7 @@ def return_distribution(fh: FiniteHorizonMDP, policy, rewards=None, *, lattice: 
         info.update(pooled=pooled, max_atoms=max_atoms)
         exact = pooled == 0
     else:
-        delta = float(lattice)
+        delta = check_real(lattice, "lattice", lower=0.0, lower_open=True)
         vals, probs, dev = _lattice(fh, P, r, W, delta)
         info["lattice_deviation"] = dev
         error, exact = 0.0, True

@@ -59,7 +59,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .._validate import as_float_array, check_finite, check_probability_rows
+from .._validate import as_float_array, check_finite, check_probability_rows, check_values
 from ..errors import InvalidArgumentError
 from . import kernels as _k
 
@@ -104,8 +104,8 @@ def _check_row(p0, V) -> tuple[np.ndarray, np.ndarray]:
     V = as_float_array(V, "V", InvalidArgumentError)
     if V.shape != p0.shape:
         raise InvalidArgumentError(f"V has shape {V.shape} but p0 has shape {p0.shape}")
-    check_finite(V, "V", InvalidArgumentError)
-    return np.ascontiguousarray(p0), np.ascontiguousarray(V)
+    V = check_values(V, p0.shape)
+    return np.ascontiguousarray(p0), V
 
 
 class UncertaintySet(abc.ABC):

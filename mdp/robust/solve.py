@@ -36,15 +36,17 @@ rounding and inner gaps.
 from __future__ import annotations
 
 import math
+import numbers
 import time
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import _transitions as tr
-from .._validate import (as_float_array, check_choice, check_finite, check_positive_int,
-                         check_tolerance)
+from .._validate import (array_bytes, check_bool, check_choice, check_memory, check_positive_int,
+                         check_tolerance, check_values)
 from ..discounted import default_max_sweeps
 from ..errors import InvalidArgumentError, UnsupportedModelError
 from ..evaluation import solve_policy_system
@@ -57,6 +59,9 @@ from .sets import UncertaintySet
 
 METHODS = ("vi", "mpi")
 _STAGNATION_SWEEPS = 50
+#: Nature's policy iteration converges in few steps (Newton's method on T_pi V = V): this many
+#: steps without a better certificate near the floor mean rounding has stopped it.
+_PI_STAGNATION_STEPS = 5
 _COMPILED_CONVERSION_SIZE = 1 << 20
 
 
@@ -87,8 +92,9 @@ class _Problem:
             raise InvalidArgumentError(f"uncertainty must be an UncertaintySet (e.g. KLBall(0.1)), "
                                        f"got {type(U).__name__}")
         if U.rectangularity != "sa":
-            raise UnsupportedModelError(f"{type(U).__name__} is {U.rectangularity!r}-rectangular; "
-                                        f"these solvers handle (s,a)-rectangular sets")
+            raise UnsupportedModelError(f"uncertainty={U!r} is {U.rectangularity!r}-rectangular; "
+                                        f"these solvers handle (s,a)-rectangular sets (use "
+                                        f"solve_srect / evaluate_policy_srect)")
         self.U = U
         self.S, self.A = m.n_states, m.n_actions
         self.H = m.horizon if isinstance(m, FiniteHorizonMDP) else None
@@ -222,11 +228,7 @@ def _check_discounted(m, what: str) -> None:
 
 
 def _check_values(V, shape: tuple[int, ...], name: str = "V") -> np.ndarray:
-    V = as_float_array(V, name, InvalidArgumentError)
-    if V.shape != shape:
-        raise InvalidArgumentError(f"{name} must have shape {shape}, got {V.shape}")
-    check_finite(V, name, InvalidArgumentError)
-    return np.ascontiguousarray(V)
+    return check_values(V, shape, name)
 
 
 # -- operators ----------------------------------------------------------------------------------
@@ -317,8 +319,13 @@ def _certify(m: TabularMDP, pb: _Problem, V: np.ndarray, *, method: str, status:
 
 
 class _Stopper:
-    """The stopping rule of :mod:`rlcert.mdp.discounted`: ``tol`` reached, or the floating-point
-    floor (the bound stopped improving for 50 sweeps while within 1e3 floors)."""
+    """``tol`` reached, or the floating-point floor: the bound is below the
+    :func:`~rlcert.mdp.results.floating_floor` estimate, or it stopped improving for 50 sweeps
+    while within 1e3 estimates. Unlike :mod:`rlcert.mdp.discounted` (whose window grows like
+    ``1 / (1 - gamma)`` and whose ``info["floor"]`` is the proven
+    :func:`~rlcert.mdp.results.floor_bound`), ``info["floor"]`` here is the estimate, not a bound
+    on the error, and at ``gamma`` close to 1 the 50-sweep window can stop a certificate that is
+    still shrinking; ``certificate + rounding`` remains the proven bound."""
 
     def __init__(self, tol: float):
         self.tol, self.best, self.since_best = tol, math.inf, 0
@@ -409,6 +416,9 @@ def _robust_backward_induction(m: FiniteHorizonMDP, pb: _Problem) -> RobustFinit
         rho = pb.rounding(r_norm, _norm(V[h + 1]), g)
         stage_error[h] = rho + g * (deltas[h] + stage_error[h + 1])
     optimal = Q >= (V[:H] - 2.0 * stage_error[:H, None])[:, :, None]
+    if not m.is_sparse:
+        check_memory(array_bytes(H, S, A, S), f"robust backward induction with horizon={H}: the "
+                     f"dense worst-case kernels (H, S, A, S) = ({H}, {S}, {A}, {S})")
     blocks = [pb.worst_rows(h * stride, h, V[h + 1]) for h in range(H)]
     worst = blocks if m.is_sparse else np.stack([b.toarray().reshape(S, A, S) for b in blocks])
     return RobustFiniteHorizonResult(
@@ -459,6 +469,9 @@ def solve_robust(m: TabularMDP | FiniteHorizonMDP, uncertainty: UncertaintySet,
     ('converged', True)
     """
     t0 = time.perf_counter()
+    if isinstance(inner, bool) or not isinstance(inner, numbers.Integral) or inner < 1:
+        raise InvalidArgumentError(f"inner must be an integer >= 1, got {inner!r}")
+    inner = int(inner)
     if isinstance(m, FiniteHorizonMDP):
         res = _robust_backward_induction(m, _Problem(m, uncertainty))
         res.info["seconds"] = time.perf_counter() - t0
@@ -485,20 +498,52 @@ def evaluate_policy_robust(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: Un
     r"""Robust value of a policy: the fixed point of ``T_pi`` (worst case over the set).
 
     Discounted models: nature's policy iteration (the adversary's MDP has the convex action sets
-    ``U(s, a)``): from the nominal value, alternate a worst-case kernel ``P_k`` for ``V_k`` and the
-    exact evaluation ``V_{k+1} = (I - gamma P_k^pi)^{-1} r_pi``; the values decrease to the robust
-    value. It stops when ``(||T_pi V - V|| + gamma delta) / (1 - gamma) <= tol`` (then that is the
-    certificate, plus rounding) or after ``max_iter`` steps. Finite-horizon models: one robust
-    backward pass ``V[h] = T_{pi_h} V[h+1]``, exact up to rounding.
+    ``U(s, a)`` and, for a penalty set, the cost ``gamma beta D(p || p0)``). From the nominal value
+    ``V_0``, take a worst-case kernel ``P_k`` for ``V_k`` (row ``(s, a)`` attains
+    ``sigma_{s,a}(V_k)``) and evaluate that fixed adversary exactly:
+
+    .. math::
+
+        V_{k+1} = (I - \gamma P_k^\pi)^{-1} (r_\pi + \gamma c_k^\pi)
+                = V_k + (I - \gamma P_k^\pi)^{-1} (T_\pi V_k - V_k),
+
+    with ``c_k(s, a) = sigma_{s,a}(V_k) - P_k(s, a) . V_k``, i.e. ``beta D(P_k(s, a) || p0)`` for a
+    penalty set and 0 for a ball (the two forms are equal because
+    ``T_pi V_k = r_pi + gamma (P_k^pi V_k + c_k^pi)``; the second is the one computed). The values
+    decrease to the robust value. It stops with ``(||T_pi V - V|| + gamma delta) / (1 - gamma) <=
+    tol`` (then that is the certificate, plus rounding), at the floating-point floor (the bound is
+    below :func:`~rlcert.mdp.results.floating_floor`, or has not improved for a few steps while
+    within 1e3 of it), or after ``max_iter`` steps, which issues a :class:`RuntimeWarning` saying
+    so (the returned value is then the best iterate, with its honest certificate above ``tol``).
+    Finite-horizon models: one robust backward pass ``V[h] = T_{pi_h} V[h+1]``, exact up to
+    rounding.
 
     Parameters
     ----------
     pi : array_like
         As for :func:`rlcert.mdp.evaluate_policy`: ``(S,)`` actions or ``(S, A)`` probabilities;
         per stage ``(H, S)`` / ``(H, S, A)`` for finite-horizon models.
+    tol : float
+        The certificate asked for (discounted models).
+    max_iter : int
+        Policy-iteration steps (discounted models), each one robust backup and, unless it stops
+        there, one linear solve.
     with_certificate : bool
         Also return a bound on ``||V - V^pi_rob||_inf``.
+
+    Returns
+    -------
+    V : ndarray (S,), or (H+1, S) for finite-horizon models
+    certificate : float
+        Only with ``with_certificate=True``: the bound on ``||V - V^pi_rob||_inf``, rounding
+        included.
+
+    Warns
+    -----
+    RuntimeWarning
+        When ``max_iter`` steps end with the certificate above ``tol`` and above the floor.
     """
+    check_bool(with_certificate, "with_certificate")
     if isinstance(m, FiniteHorizonMDP):
         return _evaluate_fh(m, pi, uncertainty, with_certificate)
     _check_discounted(m, "evaluate_policy_robust")
@@ -511,16 +556,32 @@ def evaluate_policy_robust(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: Un
     r_pi = np.einsum("sa,sa->s", W, m._R)
     V, _ = solve_policy_system(tr.policy_matrix(m.rows, W), r_pi, g)
     TV, gap = np.empty(S), np.empty(S)
-    best_V, best_bound = V, math.inf
-    for _ in range(max_iter):
+    best_V, best_bound, since_best, status = V, math.inf, 0, "max_iter"
+    for k in range(1, max_iter + 1):
         delta = pb.policy_backup(0, 0, m._R, g, V, pol, 0, TV, gap)
         bound = (_norm(TV - V) + g * delta) / (1.0 - g)
+        floor = floating_floor(_norm(m._R), _norm(V), g)
         if bound < best_bound:
-            best_V, best_bound = V, bound
-        if bound <= tol or bound <= floating_floor(_norm(m._R), _norm(V), g):
+            best_V, best_bound, since_best = V, bound, 0
+        else:
+            since_best += 1
+        if bound <= tol:
+            status = "converged"
             break
+        if bound <= floor or (since_best >= _PI_STAGNATION_STEPS and best_bound < 1e3 * floor):
+            status = "floor"
+            break
+        if k == max_iter:
+            break
+        # T_pi V = r_pi + gamma (P_k^pi V + c_k^pi) carries the penalty c_k of the worst case, so
+        # the residual form evaluates the penalised adversary without forming c_k.
         P_pi = tr.policy_matrix(pb.worst_rows(0, 0, V), W)
-        V, _ = solve_policy_system(P_pi, r_pi, g)
+        step, _ = solve_policy_system(P_pi, TV - V, g)
+        V = V + step
+    if status == "max_iter":
+        warnings.warn(f"evaluate_policy_robust: status 'max_iter': max_iter={max_iter} steps "
+                      f"ended with the certificate {best_bound:.3e} above tol={tol:.3e}",
+                      RuntimeWarning, stacklevel=2)
     if not with_certificate:
         return best_V
     rho = pb.rounding(_norm(m._R), _norm(best_V), g)

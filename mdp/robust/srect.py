@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_positive_int, check_tolerance
+from .._validate import (array_bytes, as_float_array, check_bool, check_memory,
+                         check_positive_int, check_real, check_tolerance, check_values)
 from ..discounted import default_max_sweeps
 from ..errors import InvalidArgumentError, UnsupportedModelError
 from ..models import FiniteHorizonMDP, TabularMDP
@@ -101,9 +102,8 @@ class SRectL1Ball(UncertaintySet):
             raise InvalidArgumentError(f"P0 must have shape (A, S), got {P0.shape}")
         rows = [_check_row(P0[a], V)[0] for a in range(P0.shape[0])]
         V = _check_row(P0[0], V)[1]
-        r = as_float_array(r, "r", InvalidArgumentError)
-        if r.shape != (P0.shape[0],) or not np.all(np.isfinite(r)):
-            raise InvalidArgumentError(f"r must be a finite vector of shape ({P0.shape[0]},)")
+        r = check_values(r, (P0.shape[0],), "r")
+        gamma = check_real(gamma, "gamma", lower=0.0, upper=1.0)
         d = np.empty(P0.shape[0])
         P = np.empty(P0.shape)
         value = _k.srect_state(np.ascontiguousarray(rows), np.ascontiguousarray(r), V,
@@ -189,7 +189,16 @@ def _check_set(U) -> SRectL1Ball:
 
 
 def _dense_stages(m) -> tuple[np.ndarray, int | None]:
-    """``P`` as ``(H or 1, S, A, S)`` dense, and ``H`` (None for tabular models)."""
+    """``P`` as ``(H or 1, S, A, S)`` dense, and ``H`` (None for tabular models); refused up front
+    when the dense arrays (``P`` and nature's responses) would not fit in memory."""
+    if isinstance(m, (FiniteHorizonMDP, TabularMDP)):
+        S, A = m.n_states, m.n_actions
+        stages = m.horizon if isinstance(m, FiniteHorizonMDP) and not m.stationary else 1
+        responses = m.horizon if isinstance(m, FiniteHorizonMDP) else 1
+        check_memory(array_bytes(stages + responses, S, A, S),
+                     f"m: the s-rectangular solvers use P densely; with S={S}, A={A} "
+                     f"({stages} transition stage(s) and {responses} response kernel(s) of shape "
+                     f"(S, A, S))")
     if isinstance(m, FiniteHorizonMDP):
         if m.stationary:
             return m.stage_P(0)[None], m.horizon
@@ -226,9 +235,7 @@ def srect_bellman(m: TabularMDP | FiniteHorizonMDP, V, uncertainty: SRectL1Ball,
     U = _check_set(uncertainty)
     Ps, H = _dense_stages(m)
     S, A = m.n_states, m.n_actions
-    V = as_float_array(V, "V", InvalidArgumentError)
-    if V.shape != (S,) or not np.all(np.isfinite(V)):
-        raise InvalidArgumentError(f"V must be a finite vector of shape ({S},), got {V.shape}")
+    V = check_values(V, (S,))
     if H is None:
         _check_discounted(m, "srect_bellman")
         if stage is not None:
@@ -342,6 +349,7 @@ def evaluate_policy_srect(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: SRe
     ``gamma``-contraction (nature's best response to ``d`` is a greedy allocation of the budget).
     Discounted models: value iteration to ``gamma/(1-gamma) ||V_k - V_{k-1}|| <= tol``; finite
     horizon: one backward pass."""
+    check_bool(with_certificate, "with_certificate")
     U = _check_set(uncertainty)
     Ps, H = _dense_stages(m)
     S, A = m.n_states, m.n_actions

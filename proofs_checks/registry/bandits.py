@@ -1,7 +1,9 @@
-"""Bandit checks: UCB1's expected regret at every n (Theorem 1), EXP3 at the horizon its rate was
-tuned for, EXP3 against UCB1 on a table that traps index policies, UCB1's index coverage (the
-property its proof rests on), and the Lai-Robbins ratio of KL-UCB and Thompson sampling
-(reported, never judged: the bound is asymptotic). Each trial is one independent run of the
+"""Bandit checks: UCB1's expected regret at every n (Theorem 1), KL-UCB's expected regret at every n
+(card ``bandit.klucb_c3.upper``, every constant), the logarithmic rate of Thompson sampling's
+regret (its cards give the order only), EXP3 at the horizon its rate was tuned for, EXP3 against
+UCB1 on a table that traps index policies, UCB1's index coverage (the property its proof rests
+on), and the Lai-Robbins ratio of KL-UCB and Thompson sampling (reported, never judged: the
+bound is asymptotic). Each trial is one independent run of the
 subject through the verifier's bandit harness (:func:`rlcert.proofs_checks.harness.play_bandit`):
 every number judged is computed here from the arms the verifier saw played, the rewards its own
 environment paid and, for EXP3, the sampling distributions the subject declared before the
@@ -17,8 +19,9 @@ from rlcert.estimators.bandits import (EXP3, KLUCB, UCB1, AdversarialBandit, Ber
 
 from ..framework import Check, Outcome, Plot, register
 from ..harness import play_bandit
-from ..statistics import bootstrap_slope, clopper_pearson, clt_interval
-from ..verdicts import (Verdict, aggregate, expectation_verdict, frequency_rule, rate_rule)
+from ..statistics import bootstrap_slope, clopper_pearson, clt_interval, loglog_slope
+from ..verdicts import (RATE_TOL, Verdict, aggregate, expectation_verdict, frequency_rule,
+                        rate_rule)
 
 UCB1_GRID = (100, 200, 500, 1000, 2000, 5000, 10 ** 4, 2 * 10 ** 4, 5 * 10 ** 4, 10 ** 5)
 UCB1_INSTANCES = ((0.9, 0.8), (0.6, 0.59, 0.5, 0.1), (0.5, 0.4, 0.3, 0.2, 0.1))
@@ -99,6 +102,133 @@ register(Check(
     subject_kind="bandit learner (bandit protocol)", protocol="bandit", n_trials=1000,
     n_trials_quick=1000, quick=True,
     params={"grid": UCB1_GRID, "instances": UCB1_INSTANCES}))
+
+
+# -- KL-UCB: expected regret at every n of the grid, against every constant of the card ------------
+KLUCB_GRID = (100, 200, 500, 1000, 2000, 5000)
+KLUCB_INSTANCES = ((0.1, 0.9), (0.5, 0.2, 0.95), (0.3, 0.8))
+KLUCB_CARD = "bandit.klucb_c3.upper"
+
+
+def klucb_best_eps(n) -> np.ndarray:
+    r"""The ``eps`` minimising card ``bandit.klucb_c3.upper`` at ``n``, for every arm at once.
+
+    Per arm the card is ``5 + [g / (2 (1 - 2 eps)^2) + 5 / (2 eps^2)] / Delta^2`` with
+    ``g = ln n + 3 ln ln n``; setting the derivative in ``eps`` to zero gives
+    ``2 g eps^3 = 5 (1 - 2 eps)^3``, i.e. ``eps = r / (1 + 2 r)`` with ``r = (5 / (2 g))^(1/3)``.
+    The card holds for every ``eps`` in ``(0, 1/2)`` (the proof fixes arbitrary shifts of the
+    means), so its value at this ``eps`` is a bound at each ``n``."""
+    n = np.asarray(n, dtype=np.float64)
+    g = np.log(n) + 3.0 * np.log(np.log(n))
+    r = np.cbrt(5.0 / (2.0 * g))
+    return r / (1.0 + 2.0 * r)
+
+
+def judge_klucb_regret(check: Check, trials: list[dict]) -> Outcome:
+    """The mean pseudo-regret at each (instance, n) against ``bandit.klucb_c3.upper`` at its best
+    ``eps`` (:func:`klucb_best_eps`), by the expectation rule with Bonferroni over the non-vacuous
+    cells; a cell whose bound is at least ``n max Delta`` is ``vacuous``."""
+    grid = np.array(check.params["grid"])
+    regret = np.array([t["regret"] for t in trials])  # trials x instances x grid
+    bandits = [BernoulliBandit(list(m)) for m in check.params["instances"]]
+    eps = klucb_best_eps(grid)
+    bounds = [evaluate(KLUCB_CARD, n=grid, eps=eps, **b.card_params(KLUCB_CARD)) for b in bandits]
+    trivial = [b.trivial_regret(grid) for b in bandits]
+    cells = sum(int(np.sum(bd < tr)) for bd, tr in zip(bounds, trivial))
+    verdicts, ratios, plots = [], [], []
+    for i, b in enumerate(bandits):
+        for j, n in enumerate(grid):
+            v, _, _ = expectation_verdict(regret[:, i, j], bounds[i][j], 0.0, trivial[i][j],
+                                          trivial[i][j], check.alpha / max(cells, 1))
+            verdicts.append(v)
+            ratios.append((b.name, int(n), float(regret[:, i, j].mean() / bounds[i][j]), str(v)))
+        plots.append(Plot("curves", f"the subject on {b.name}: regret against the KL-UCB card",
+                          x=grid, curves=regret[:, i, :], bound=bounds[i],
+                          bound_label=f"{KLUCB_CARD} at its best eps", xlabel="n",
+                          ylabel="pseudo-regret"))
+    counts = {str(v): verdicts.count(v) for v in set(verdicts)}
+    decided = [r for r in ratios if r[3] != "vacuous"]
+    details = (f"{len(verdicts)} cells (instance, n), {cells} non-vacuous, judged at level "
+               f"{check.alpha}/{cells} each (Bonferroni): {counts}; mean/bound in the non-vacuous "
+               f"cells {min(r[2] for r in decided):.3f}-{max(r[2] for r in decided):.3f} (bound "
+               f"at eps = {eps[0]:.3f}..{eps[-1]:.3f})"
+               if decided else f"all {len(verdicts)} cells vacuous")
+    return Outcome(aggregate(verdicts), details, numbers={"cells": ratios}, plots=tuple(plots))
+
+
+register(Check(
+    check_id="bandits.klucb.expected_regret", card_id=KLUCB_CARD,
+    title="KL-UCB's mean regret against every constant of the finite-time card at every n",
+    guarantee="expectation", measured="cumulative pseudo-regret at n on a grid to 5000",
+    instances="Bernoulli (0.1, 0.9), (0.5, 0.2, 0.95), (0.3, 0.8) (the best arm is never arm 0, "
+              "so a learner stuck on ties to the lowest arm shows)",
+    trial=trial_ucb1_regret, judge=judge_klucb_regret, default_subject=KLUCB,
+    subject_kind="bandit learner (bandit protocol)", protocol="bandit", n_trials=1000,
+    n_trials_quick=1000, quick=True,
+    params={"grid": KLUCB_GRID, "instances": KLUCB_INSTANCES}))
+
+
+# -- Thompson sampling: regret grows like ln n (its cards give the order only) ---------------------
+THOMPSON_GRID = (1000, 2000, 5000, 10 ** 4, 2 * 10 ** 4, 5 * 10 ** 4, 10 ** 5)
+THOMPSON_INSTANCES = ((0.9, 0.5), (0.1, 0.9))
+
+
+def log_rate_slope(x) -> float:
+    """The log-log slope a pure ``C ln n`` curve has on the points ``x`` (least squares of
+    ``ln ln n`` on ``ln n``): what a regret of order ``ln n`` shows there."""
+    x = np.asarray(x, dtype=np.float64)
+    return loglog_slope(x, np.log(x))
+
+
+def judge_thompson_rate(check: Check, trials: list[dict]) -> Outcome:
+    """Per instance, the log-log slope of the mean regret over the last decade of the grid with a
+    bootstrap interval (Bonferroni over the instances), against the slope a ``C ln n`` curve has
+    there (:func:`log_rate_slope`): ``inconsistent`` if the interval's lower end exceeds it by
+    more than the rate tolerance. Also reports ``regret / ln n`` at every ``n`` (flat for a
+    logarithmic regret)."""
+    x = np.array(check.params["grid"], dtype=float)
+    regret = np.array([t["regret"] for t in trials], dtype=float)  # trials x instances x grid
+    last = x >= x[-1] / 10.0
+    claimed = log_rate_slope(x[last])
+    level = check.alpha / len(check.params["instances"])
+    verdicts, rows, plots, parts = [], [], [], []
+    for i, means in enumerate(check.params["instances"]):
+        b = BernoulliBandit(list(means))
+        slope, lo, hi = bootstrap_slope(x[last], regret[:, i, last], level)
+        v = rate_rule(lo, claimed)
+        verdicts.append(v)
+        per_log = regret[:, i, :].mean(axis=0) / np.log(x)
+        rows.append((b.name, slope, lo, hi, str(v), per_log.tolist()))
+        parts.append(f"{b.name}: slope {slope:.3f} [{lo:.3f}, {hi:.3f}] {v}, regret/ln n "
+                     f"{per_log[0]:.2f} at n={int(x[0])} .. {per_log[-1]:.2f} at n={int(x[-1])}")
+        plots.append(Plot("curves", f"the subject on {b.name}: regret (logarithmic if order ln n)",
+                          x=x, curves=regret[:, i, :], xlabel="n", ylabel="pseudo-regret"))
+    if any(v is Verdict.INCONSISTENT for v in verdicts):
+        status = Verdict.INCONSISTENT
+    elif all(v is Verdict.CONSISTENT for v in verdicts):
+        status = Verdict.CONSISTENT
+    else:
+        status = Verdict.REPORTED
+    details = (f"log-log slope of the mean regret over n = {int(x[last][0])}..{int(x[-1])} "
+               f"(bootstrap, level {check.alpha}/{len(verdicts)} each) against {claimed:.3f}, "
+               f"the slope of C ln n there (tolerance {RATE_TOL}): " + "; ".join(parts)
+               + " (the cards give the order only: no constant is judged)")
+    decisive = max(rows, key=lambda r: r[2])  # largest lower limit: the one that decides
+    return Outcome(status, details, slope=decisive[1], slope_ci=(decisive[2], decisive[3]),
+                   numbers={"instances": rows, "claimed_slope": claimed},
+                   plots=tuple(plots))
+
+
+register(Check(
+    check_id="bandits.thompson.regret_rate", card_id="bandit.thompson.upper",
+    title="Thompson sampling's regret grows like ln n (its finite-time cards give the order only)",
+    guarantee="rate", measured="log-log slope of the mean pseudo-regret over n = 1e4 .. 1e5",
+    instances="Bernoulli (0.9, 0.5), (0.1, 0.9) (gaps large enough for regret / ln n to be "
+              "nearly flat by n = 1e4)",
+    trial=trial_ucb1_regret, judge=judge_thompson_rate, default_subject=BernoulliThompsonSampling,
+    subject_kind="bandit learner (bandit protocol)", protocol="bandit", n_trials=200,
+    n_trials_quick=50, quick=True,
+    params={"grid": THOMPSON_GRID, "instances": THOMPSON_INSTANCES}))
 
 
 # -- EXP3 at the tuned horizon -------------------------------------------------------------------------

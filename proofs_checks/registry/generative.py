@@ -35,13 +35,14 @@ import numpy as np
 from rlcert.bounds import evaluate
 from rlcert.bounds.concentration import weissman_l1_width
 from rlcert.estimators.generative import (PerturbedPlugIn, PlugIn, VarianceReducedQLearning,
-                                          WangBlanchetGlynn, azar_hard, empirical_model,
-                                          family_mixing_time, lazy_cycle, sample_counts)
+                                          WangBlanchetGlynn, azar_hard, azar_stay_probability,
+                                          empirical_model, family_mixing_time, lazy_cycle,
+                                          sample_counts)
 from rlcert.mdp import evaluate_policy, instances, solve, solve_average
 
 from ..framework import Check, Outcome, Plot, register
 from ..harness import play_generative
-from ..statistics import bootstrap_slope, clopper_pearson
+from ..statistics import bootstrap_slope, clopper_pearson, mean_confidence_bounds
 from ..verdicts import Verdict, deterministic_rule, probability_rule, rate_rule
 
 
@@ -134,7 +135,7 @@ register(Check(
               "delta = 0.01; n = 1e2 .. 1e8 per pair (19 points)",
     trial=trial_q_accuracy, judge=judge_n_emp_lower, default_subject=PlugIn,
     subject_kind="generative estimator (generative protocol) returning Q", protocol="generative",
-    n_trials=600, n_trials_quick=300, quick=True, delta=0.01,
+    n_trials=600, n_trials_quick=440, quick=True, delta=0.01,
     params={"gamma": 0.99, "n_x": 1, "A": 2, "eps": 0.5, "grid": N_EMP_GRID}))
 
 
@@ -238,6 +239,71 @@ def trial_rate_horizon(params, subject, seed, index) -> dict:
             return {"protocol_violation": f"gamma = {g}: {tr.violation}"}
         errors.append(_q_error(tr.fields["Q"], Q_star))
     return {"errors": errors}
+
+
+# -- the plug-in's exact error law ------------------------------------------------------------------------
+def plugin_error_support(gamma: float) -> float:
+    """The largest value of the plug-in's error ``d(K)`` on ``azar_hard(gamma, 1, 2)``, over
+    ``K = 0..n``: ``max(1/(1 - gamma) - 1/(1 - gamma p), 1/(1 - gamma p) - 1)`` (every ``n``)."""
+    v = 1.0 / (1.0 - gamma * azar_stay_probability(gamma))
+    return max(1.0 / (1.0 - gamma) - v, v - 1.0)
+
+
+def plugin_error_mean(gamma: float, n: int) -> float:
+    """``E ||Q_hat - Q*||_inf`` of the plug-in on ``azar_hard(gamma, 1, 2)`` with ``n`` draws per
+    pair, exactly: only the stay probability of the two ``y`` states is estimated, ``K_a / n``
+    with ``K_a ~ Binomial(n, p)`` independent, so the error is ``max(d(K_0), d(K_1))``, ``d(K) =
+    |1 / (1 - gamma K / n) - 1 / (1 - gamma p)|`` (the ``x`` states' errors are ``gamma d``, the
+    rest exact), and ``E max = sum_i d_(i) (F_i^2 - F_(i-1)^2)`` over the sorted values of ``d``
+    with their cumulative probabilities ``F``."""
+    from scipy import stats
+
+    p = azar_stay_probability(gamma)
+    k = np.arange(n + 1)
+    d = np.abs(1.0 / (1.0 - gamma * k / n) - 1.0 / (1.0 - gamma * p))
+    order = np.argsort(d, kind="stable")
+    F = np.cumsum(stats.binom.pmf(k, n, p)[order])
+    return float(np.sum(d[order] * np.diff(np.concatenate(([0.0], F ** 2)))))
+
+
+def judge_error_law(check: Check, trials: list[dict]) -> Outcome:
+    p = check.params
+    grid, gamma = p["grid"], p["gamma"]
+    errors = np.array([t["errors"] for t in trials])
+    top = plugin_error_support(gamma)  # the law's support is [0, top]: outside it, a violation
+    level = check.alpha / (2 * len(grid))
+    verdicts, rows = [], []
+    for j, n in enumerate(grid):
+        exact = plugin_error_mean(gamma, int(n))
+        mean, lo, hi = mean_confidence_bounds(np.minimum(errors[:, j], top), level, top)
+        outside = bool(np.any(errors[:, j] > top * (1 + 1e-9)))
+        v = Verdict.HOLDS if lo <= exact <= hi and not outside else Verdict.VIOLATED
+        verdicts.append(v)
+        rows.append((int(n), mean, exact, lo, hi, str(v)))
+    table = "; ".join(f"n = {r[0]}: mean {r[1]:.4g} vs exact {r[2]:.4g} [{r[3]:.4g}, {r[4]:.4g}]"
+                      for r in rows)
+    return Outcome(Verdict.VIOLATED if Verdict.VIOLATED in verdicts else Verdict.HOLDS,
+                   f"mean ||Q_hat - Q*||_inf against its exact law (two-sided empirical-Bernstein "
+                   f"bounds on [0, {top:.4g}], the law's support, level {check.alpha}/"
+                   f"{2 * len(grid)} each side): {table}",
+                   numbers={"cells": rows},
+                   plots=(Plot("curves", "||Q_hat - Q*||_inf against the plug-in's exact mean",
+                               x=np.array(grid, float), curves=errors,
+                               bound=np.array([r[2] for r in rows]),
+                               bound_label="exact E||Q_hat - Q*|| (binomial law)",
+                               xlabel="n per pair", ylabel="error"),))
+
+
+register(Check(
+    check_id="generative.plugin.error_law", card_id="generative.azar2013.upper",
+    title="The plug-in's error on Azar et al.'s hard MDP follows its exact binomial law",
+    guarantee="expectation",
+    measured="mean ||Q_hat - Q*||_inf at n per pair against E||Q_hat - Q*|| computed exactly",
+    instances="Azar et al.'s hard MDP (S = 4, A = 2), gamma = 0.9, n = 100, 1000, 10000",
+    trial=trial_q_accuracy, judge=judge_error_law, default_subject=PlugIn,
+    subject_kind="plug-in estimator (generative protocol) returning Q", protocol="generative",
+    n_trials=400, n_trials_quick=200, quick=False,
+    params={"gamma": 0.9, "n_x": 1, "A": 2, "grid": (100, 1000, 10 ** 4)}))
 
 
 RATE_N_GRID = (1000, 3000, 10 ** 4, 3 * 10 ** 4, 10 ** 5, 3 * 10 ** 5, 10 ** 6)

@@ -11,8 +11,9 @@ import numpy as np
 from rlcert.bounds import evaluate
 from rlcert.mdp import TabularMDP, evaluate_policy, greedy, instances, kernels, q_from_v, solve
 
-from ..exact import optimal_value, sup_distance
+from ..exact import optimal_value, policy_value, sup_distance, to_fractions
 from ..framework import Check, Outcome, Plot, register
+from ._cells import cell, finish, judge_cells
 from ..statistics import loglog_slope
 from ..verdicts import deterministic_rule, rate_rule
 
@@ -142,23 +143,6 @@ def rlcert_solve(m: TabularMDP, method: str):
     return solve(m, method=method, tol=1e-10)
 
 
-def trial_certificate(params, subject, seed, index) -> dict:
-    m = tiny_instance(params, seed)
-    V_exact = optimal_value(m.dense_P(), m.R, m.gamma)
-    out = {}
-    ratios = []
-    passed = True
-    for method in params["methods"]:
-        res = subject(m, method)
-        err, allowed = _error_and_allowed(res, V_exact)
-        passed &= bool(err <= allowed)
-        out[f"error_{method}"] = float(err)
-        out[f"certificate_{method}"] = float(res.certificate)
-        out[f"rounding_{method}"] = float(res.rounding)
-        ratios.append(measured_over_bound(float(err), float(allowed)))
-    return {**out, "gamma": m.gamma, "ratio": max(ratios), "passed": passed}
-
-
 def _error_and_allowed(res, V_exact):
     """``(|V - V*|_inf, certificate + rounding)`` in exact rationals; a non-finite or negative
     certificate or rounding term allows nothing (the trial fails)."""
@@ -169,15 +153,84 @@ def _error_and_allowed(res, V_exact):
     return err, Fraction(cert) + Fraction(rnd)
 
 
+def solver_cells(m: TabularMDP, res, V_exact, tag: str, tol: float | None) -> list[dict]:
+    """Every claim a solver's result makes about itself, against exact rational truth:
+
+    * ``|V - V*|_inf <= certificate + rounding``;
+    * ``|Q - Q*|_inf <= gamma (certificate + rounding) + rounding`` (``Q`` is one backup of
+      ``V``, ``Q* = r + gamma P V*``), when the result has ``Q``;
+    * ``max_s (V* - V^policy)(s) <= policy_loss_bound + 2 rounding``, with ``V^policy`` the exact
+      value of the returned policy, when it has ``policy`` and ``policy_loss_bound``;
+    * every truly optimal action (``Q*(s, a) = V*(s)`` exactly) is in ``optimal_actions``;
+    * ``certificate <= tol`` unless the result says it stopped at the floating-point floor.
+
+    The bounds of the first three are ``vacuous`` at or above the trivial bound ``(r_max -
+    r_min) / (1 - gamma)`` (every value function between ``r_min / (1 - gamma)`` and ``r_max / (1 -
+    gamma)`` is that close to ``V*``)."""
+    P, R, g = m.dense_P(), np.asarray(m.R), Fraction(m.gamma)
+    Rf, Pf = to_fractions(R), to_fractions(P)
+    trivial = float(Fraction(float(R.max())) - Fraction(float(R.min()))) / (1 - m.gamma)
+    err, allowed = _error_and_allowed(res, V_exact)
+    cells = [cell(f"{tag}: |V - V*|", err, allowed, trivial)]
+    rnd = Fraction(float(res.rounding)) if math.isfinite(float(res.rounding)) else Fraction(-1)
+    S, A = R.shape
+    Q_exact = [[Rf[s, a] + g * sum(Pf[s, a, t] * V_exact[t] for t in range(S)) for a in range(A)]
+               for s in range(S)]
+    Q = getattr(res, "Q", None)
+    if Q is not None:
+        Q = np.asarray(Q, dtype=float)
+        q_err = sup_distance(Q.ravel(), [q for row in Q_exact for q in row]) \
+            if Q.shape == (S, A) else math.inf
+        q_allowed = g * allowed + rnd if allowed >= 0 else Fraction(-1)
+        cells.append(cell(f"{tag}: |Q - Q*|", q_err, q_allowed, trivial))
+    policy, loss_bound = getattr(res, "policy", None), getattr(res, "policy_loss_bound", None)
+    if policy is not None and loss_bound is not None:
+        pol = np.asarray(policy)
+        if pol.shape == (S,) and np.issubdtype(pol.dtype, np.integer) and \
+                np.all((0 <= pol) & (pol < A)):
+            V_pi = policy_value(P, R, m.gamma, [int(a) for a in pol])
+            loss = max(v - w for v, w in zip(V_exact, V_pi))
+        else:
+            loss = math.inf
+        lb = float(loss_bound)
+        bound = Fraction(lb) + 2 * rnd if math.isfinite(lb) and lb >= 0 and rnd >= 0 \
+            else Fraction(-1)
+        cells.append(cell(f"{tag}: policy loss", loss, bound, trivial))
+    flagged = getattr(res, "optimal_actions", None)
+    if flagged is not None:
+        flagged = np.asarray(flagged, dtype=bool)
+        missed = sum(1 for s in range(S) for a in range(A)
+                     if Q_exact[s][a] == V_exact[s] and not (flagged.shape == (S, A)
+                                                            and flagged[s, a]))
+        cells.append(cell(f"{tag}: truly optimal actions missing from optimal_actions", missed, 0))
+    if tol is not None and getattr(res, "status", None) not in (None, "floor"):
+        cells.append(cell(f"{tag}: certificate <= tol", float(res.certificate), tol))
+    return cells
+
+
+def trial_certificate(params, subject, seed, index) -> dict:
+    m = tiny_instance(params, seed)
+    V_exact = optimal_value(m.dense_P(), m.R, m.gamma)
+    cells = []
+    for method in params["methods"]:
+        cells += solver_cells(m, subject(m, method), V_exact, method, params["tol"])
+    return finish(cells, gamma=m.gamma)
+
+
 register(Check(
     check_id="planning.certificates", card_id="planning.residual_certificate",
-    title="Every solver's certificate bounds its true error (exact rational V*)",
-    guarantee="deterministic", measured="|V - V*| (exact rationals) against certificate + rounding (the bound shown)",
+    title="Every solver's result keeps its own claims: V, Q and the policy within their bounds, "
+          "the optimal actions flagged, tol met (exact rational truth)",
+    guarantee="deterministic",
+    measured="|V - V*|, |Q - Q*|, the returned policy's exact loss, missed optimal actions, "
+             "the certificate against tol (each against its bound, rounding included)",
     instances="random MDPs, S in [2, 4], A in [2, 3], rewards on a 1/16 grid",
-    trial=trial_certificate, judge=judge_deterministic, default_subject=lambda: rlcert_solve,
-    subject_kind="solver: (m, method) -> result with V, certificate, rounding",
+    trial=trial_certificate, judge=judge_cells, default_subject=lambda: rlcert_solve,
+    subject_kind="solver: (m, method) -> result with V, certificate, rounding (and, checked "
+                 "when present, Q, policy, policy_loss_bound, optimal_actions, status)",
     n_trials=80, n_trials_quick=30, quick=True,
-    params={"methods": ("vi", "gs", "pi", "mpi", "lp")}, replay_instance=tiny_instance))
+    params={"methods": ("vi", "gs", "pi", "mpi", "lp"), "tol": 1e-10},
+    replay_instance=tiny_instance))
 
 
 # -- policy iteration's exactness ---------------------------------------------------------------------------
@@ -193,20 +246,20 @@ def exactness_instance(params: dict, seed) -> TabularMDP:
 def trial_pi_exact(params, subject, seed, index) -> dict:
     m = exactness_instance(params, seed)
     V_exact = optimal_value(m.dense_P(), m.R, m.gamma)
-    res = subject(m, "pi")
-    err, allowed = _error_and_allowed(res, V_exact)
-    return {"S": m.n_states, "error": float(err), "bound": float(allowed),
-            "certificate": float(res.certificate), "passed": bool(err <= allowed)}
+    return finish(solver_cells(m, subject(m, "pi"), V_exact, "pi", params["tol"]),
+                  S=m.n_states)
 
 
 register(Check(
     check_id="planning.pi_exact", card_id="planning.residual_certificate",
     title="Policy iteration's answer is V* to its stated certificate (exact rational V*)",
-    guarantee="deterministic", measured="|V_PI - V*| (exact) against certificate + rounding",
+    guarantee="deterministic", measured="|V - V*|, |Q - Q*|, policy loss, missed optimal actions, tol",
     instances="RiverSwim(3..6), gamma in {0.9, 0.95}, and small random MDPs",
-    trial=trial_pi_exact, judge=judge_deterministic, default_subject=lambda: rlcert_solve,
-    subject_kind="solver: (m, 'pi') -> result with V, certificate, rounding",
-    n_trials=40, n_trials_quick=16, quick=True, replay_instance=exactness_instance))
+    trial=trial_pi_exact, judge=judge_cells, default_subject=lambda: rlcert_solve,
+    subject_kind="solver: (m, 'pi') -> result with V, certificate, rounding (and, checked when "
+                 "present, Q, policy, policy_loss_bound, optimal_actions, status)",
+    n_trials=40, n_trials_quick=16, quick=True, params={"tol": 1e-10},
+    replay_instance=exactness_instance))
 
 
 # -- policy iteration's iteration count (order card: rate only) ----------------------------------------------

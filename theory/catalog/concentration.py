@@ -56,13 +56,17 @@ empirical_bernstein = Card(
     expr=sp.sqrt(2 * V_n * sp.log(2 / delta) / n) + 7 * sp.log(2 / delta) / (3 * (n - 1)),
     guarantee="high_probability", constants="explicit",
     rate={"n": (-0.5, 0.0), "delta": (0.0, 1.0)},
+    # the unbiased sample variance of n values in [0, 1] is at most
+    # floor(n/2) ceil(n/2) / (n (n - 1)) <= n / (4 (n - 1)), attained by a half-0 half-1 sample
+    # (1/2 at n = 2, data {0, 1}): 1/4 would refuse legitimate samples
     domain=(Condition.interval("delta", 0, 1), Condition.interval("n", 2, None, lower_open=False),
-            Condition.interval("V_n", 0, 0.25, lower_open=False, upper_open=False)),
+            Condition.interval("V_n", 0, None, lower_open=False),
+            Condition.relation(V_n <= n / (4 * (n - 1)), "V_n <= n / (4 (n - 1))")),
     reference=Reference("A. Maurer, M. Pontil", 2009, "Empirical Bernstein bounds and sample "
                         "variance penalization", "COLT", "Theorem 4"),
     assumptions="X_1..X_n i.i.d. in [0, 1]; V_n the unbiased sample variance "
                 "(1/(n(n-1))) sum_{i<j} (X_i - X_j)^2",
-    definitions={"V_n": "unbiased sample variance of the n observations (in [0, 1/4])"},
+    definitions={"V_n": "unbiased sample variance of the n observations (in [0, n/(4(n-1))])"},
     notes="E X - X_bar <= width with probability >= 1 - delta; the two-sided version uses "
           "delta/2.",
     trivial=sp.Integer(1),
