@@ -4,17 +4,20 @@ Each function is the deviation width of the card of the same name in
 :mod:`rlcert.theory.catalog.concentration` (a test asserts equality): the tail bound solved for
 the deviation at confidence ``1 - delta``.
 
-=================================  ==============================================================
-function                           width
-=================================  ==============================================================
-:func:`hoeffding_width`            ``b sqrt(ln(2/delta) / (2n))`` (two-sided)
-:func:`bernstein_width`            ``b L/(3n) + sqrt((b L/(3n))^2 + 2 sigma2 L / n)``, ``L = ln(1/delta)``
-:func:`empirical_bernstein_width`  ``sqrt(2 V_n ln(2/delta)/n) + 7 ln(2/delta)/(3(n-1))`` (Maurer-Pontil)
-:func:`weissman_l1_width`          ``sqrt(2 (ln(2^S - 2) + ln(1/delta)) / n)``, in log space
-:func:`kl_radius`                  ``ln(1/delta) / n``
-:func:`freedman_width`             ``b L/3 + sqrt((b L/3)^2 + 2 sigma2 L)``
+====================================  ==============================================================
+function                              width
+====================================  ==============================================================
+:func:`hoeffding_width`               ``b sqrt(ln(2/delta) / (2n))`` (two-sided)
+:func:`bernstein_width`               ``b L/(3n) + sqrt((b L/(3n))^2 + 2 sigma2 L / n)``, ``L = ln(1/delta)``
+:func:`empirical_bernstein_width`     ``sqrt(2 V_n ln(2/delta)/n) + 7 ln(2/delta)/(3(n-1))`` (Maurer-Pontil)
+:func:`weissman_l1_width`             ``sqrt(2 (ln(2^S - 2) + ln(1/delta)) / n)``, in log space
+:func:`kl_radius`                     ``ln(1/delta) / n``
+:func:`freedman_width`                ``b L/3 + sqrt((b L/3)^2 + 2 sigma2 L)``
 :func:`time_uniform_hoeffding_width`  ``b sqrt(ln(2 n (n+1)/delta) / (2n))``
-=================================  ==============================================================
+:func:`self_normalized_width`         ``sqrt(sigma2 (2 ln(1/delta) + logdet))`` (Abbasi-Yadkori et al.)
+====================================  ==============================================================
+
+:func:`log_det_ratio` computes ``logdet = log det(V_t) - log det(lambda I)`` of a Gram matrix.
 
 KL helpers: :func:`kl_bernoulli` and the KL-UCB bounds :func:`kl_upper` / :func:`kl_lower`
 (``max/min {q : kl(p, q) <= level}``) by bisection to machine precision.
@@ -25,7 +28,8 @@ Called from Python, every function checks its arguments against its card's domai
 the others with :class:`~rlcert.bounds.BoundError` naming the argument and the value: counts
 (``n``, ``S``) are integers (integral floats such as ``1e6`` are accepted, ``10.5`` is not) with
 ``n >= 1`` (``n >= 2`` for the empirical Bernstein width) and ``S >= 2``; ``delta`` lies in
-``(0, 1)``; ``b > 0``; ``sigma2 >= 0``; ``0 <= V_n <= n / (4 (n - 1))``; ``p`` and ``q`` are
+``(0, 1)``; ``b > 0``; ``sigma2 >= 0`` (``> 0`` for the self-normalised width); ``logdet >= 0``;
+``0 <= V_n <= n / (4 (n - 1))``; ``p`` and ``q`` are
 probabilities in ``[0, 1]``; ``level`` is a number (``<= 0`` returns ``p``, ``inf`` allowed).
 Booleans, complex numbers, strings, arrays and NaN are refused.
 
@@ -52,8 +56,9 @@ from .evaluate import BoundError
 
 # -- argument checks of the Python entry points ----------------------------------------------------
 def _real(x, fn: str, name: str) -> float:
-    if (isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real)) or np.ndim(x):
-        raise BoundError(f"{fn}: {name} must be a real number, got {x!r}")
+    if type(x) is not float and type(x) is not int:  # the common case skips the abc checks
+        if (isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real)) or np.ndim(x):
+            raise BoundError(f"{fn}: {name} must be a real number, got {x!r}")
     v = float(x)
     if math.isnan(v):
         raise BoundError(f"{fn}: {name} must be a number, got nan")
@@ -180,6 +185,17 @@ def _time_uniform_hoeffding(n, delta, b):
 
 
 @njit(cache=True)
+def _self_normalized(logdet, delta, sigma2):
+    if not logdet >= 0.0:
+        raise BoundError("self_normalized_width: logdet must be >= 0")
+    if not (delta > 0.0 and delta <= 1.0):
+        raise BoundError("self_normalized_width: delta must be in (0, 1]")
+    if not sigma2 >= 0.0:
+        raise BoundError("self_normalized_width: sigma2 must be >= 0")
+    return math.sqrt(sigma2 * (2.0 * math.log(1.0 / delta) + logdet))
+
+
+@njit(cache=True)
 def _kl_bernoulli(p, q):
     if not (p >= 0.0 and p <= 1.0):
         raise BoundError("kl_bernoulli: p must be in [0, 1]")
@@ -297,6 +313,48 @@ def time_uniform_hoeffding_width(n, delta, b=1.0):
                                    _at_least(b, fn, "b", 0.0, True))
 
 
+def self_normalized_width(logdet, delta, sigma2=1.0):
+    r"""Abbasi-Yadkori, Pál and Szepesvári (2011, Theorem 1): with probability ``1 - delta``, for
+    all ``t >= 0`` simultaneously,
+
+    .. math:: \|S_t\|_{\bar V_t^{-1}}^2 \le 2 \sigma^2
+              \log\frac{\det(\bar V_t)^{1/2} \det(\lambda I)^{-1/2}}{\delta}
+              = \sigma^2 \big(2 \log(1/\delta) + \mathrm{logdet}\big),
+
+    where ``S_t = sum_{s <= t} eta_s x_s`` for conditionally ``sigma``-sub-Gaussian noise
+    ``eta_s`` (``sigma2 = sigma^2``), ``x_s`` predictable, ``V_bar_t = lambda I + sum_{s <= t}
+    x_s x_s^T`` and ``logdet = log det(V_bar_t) - d log(lambda)`` (:func:`log_det_ratio`). Returns
+    the width ``sqrt(sigma2 (2 log(1/delta) + logdet))`` of the norm ``||S_t||_{V_bar_t^-1}``."""
+    fn = "self_normalized_width"
+    return _self_normalized(_at_least(logdet, fn, "logdet", 0.0, False), _delta(delta, fn),
+                            _at_least(sigma2, fn, "sigma2", 0.0, True))
+
+
+def log_det_ratio(V, lam):
+    """``log det(V) - d log(lam)`` for a symmetric positive definite ``(d, d)`` matrix ``V`` (twice
+    the log-diagonal of its Cholesky factor): the ``logdet`` of :func:`self_normalized_width` for ``V = lam I +
+    sum x x^T``. Refuses a non-square, non-finite, non-symmetric or non-positive-definite ``V`` and
+    ``lam <= 0``."""
+    fn = "log_det_ratio"
+    lam = _at_least(lam, fn, "lam", 0.0, True)
+    try:
+        M = np.asarray(V, dtype=float)
+    except (TypeError, ValueError):
+        raise BoundError(f"{fn}: V must be a real (d, d) matrix, got {type(V).__name__}") from None
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] == 0:
+        raise BoundError(f"{fn}: V must be a square (d, d) matrix, got shape {M.shape}")
+    if not np.all(np.isfinite(M)):
+        raise BoundError(f"{fn}: V has non-finite entries")
+    if not np.allclose(M, M.T, rtol=1e-12, atol=0.0):
+        raise BoundError(f"{fn}: V is not symmetric")
+    try:
+        L = np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        raise BoundError(f"{fn}: V is not positive definite (its Cholesky factorisation "
+                         f"fails)") from None
+    return float(2.0 * np.sum(np.log(np.diag(L))) - M.shape[0] * math.log(lam))
+
+
 def kl_bernoulli(p, q):
     """``kl(p, q) = p ln(p/q) + (1-p) ln((1-p)/(1-q))`` with ``0 ln 0 = 0`` (``inf`` when q is 0
     or 1 and p differs); ``p`` and ``q`` in [0, 1]."""
@@ -368,6 +426,13 @@ def _ol_freedman_width(sigma2, delta, b=1.0):
 def _ol_time_uniform_hoeffding_width(n, delta, b=1.0):
     def impl(n, delta, b=1.0):
         return _time_uniform_hoeffding(n, delta, b)
+    return impl
+
+
+@overload(self_normalized_width)
+def _ol_self_normalized_width(logdet, delta, sigma2=1.0):
+    def impl(logdet, delta, sigma2=1.0):
+        return _self_normalized(logdet, delta, sigma2)
     return impl
 
 

@@ -10,6 +10,9 @@
 * Average reward: :func:`solve_average` (multichain LP, multichain PI, RVI),
   :func:`evaluate_policy_average`; structure (:mod:`rlcert.mdp.structure`): :func:`classify`,
   :func:`diameter`, :func:`mixing_time`, :func:`worst_mixing_time`, stationary distributions.
+* Linear MDPs (:mod:`rlcert.mdp.linear`): :class:`LinearMDP` and its exact low-rank oracle
+  :func:`solve_linear` (also reached through :func:`solve`), :func:`evaluate_policy_linear`, the
+  d-rectangular robust-regularised oracle, builders.
 * Robust and risk-sensitive formulations: :mod:`rlcert.mdp.robust`.
 * Compiled kernels in :mod:`rlcert.mdp.kernels`; the instance zoo in
   :mod:`rlcert.mdp.instances`; hypothesis strategies in :mod:`rlcert.mdp.strategies`.
@@ -27,6 +30,7 @@ from .average import AverageCertificate, AverageResult, evaluate_policy_average,
 from .errors import InvalidArgumentError, InvalidMDPError, UnsupportedModelError
 from .evaluation import evaluate_policy
 from .interop import from_gymnasium
+from .linear import LinearMDP, evaluate_policy_linear, solve_linear
 from .models import FiniteHorizonMDP, TabularMDP, load
 from .results import FiniteHorizonResult, SolveResult
 from .solve import solve
@@ -43,5 +47,6 @@ __all__ = [
     "AverageResult", "AverageCertificate", "classify", "Classification", "diameter", "Diameter",
     "min_hitting_times", "mixing_time", "MixingTime", "worst_mixing_time", "WorstMixingTime",
     "stationary_distributions", "limiting_matrix", "hitting_times", "span", "support_graph",
-    "communicating_classes", "closed_classes", "transient_states", "periods",
+    "communicating_classes", "closed_classes", "transient_states", "periods", "LinearMDP",
+    "solve_linear", "evaluate_policy_linear",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import kernels
 from ._validate import array_bytes, check_memory
+from .discounted import PARALLEL_MIN_ENTRIES
 from .errors import InvalidArgumentError
 from .models import FiniteHorizonMDP
 from .results import FiniteHorizonResult, backup_rounding
@@ -22,7 +23,10 @@ def solve_finite_horizon(m: FiniteHorizonMDP) -> FiniteHorizonResult:
     """Optimal values, Q-values and a deterministic Markov optimal policy by backward induction.
 
     The result holds ``V (H+1, S)``, ``Q (H, S, A)``, ``policy (H, S)`` and ``optimal_actions
-    (H, S, A)``; a horizon whose arrays would not fit in memory is refused up front."""
+    (H, S, A)``; a horizon whose arrays would not fit in memory is refused up front. Stages with
+    fewer than :data:`~rlcert.mdp.discounted.PARALLEL_MIN_ENTRIES` transition entries are swept
+    by one serial compiled call (the same row arithmetic, hence the same numbers): waking the
+    worker threads once per stage costs more than such a backup."""
     if not isinstance(m, FiniteHorizonMDP):
         raise InvalidArgumentError(f"m must be a FiniteHorizonMDP, got {type(m).__name__}")
     H, S, A, g = m.horizon, m.n_states, m.n_actions, m.gamma
@@ -34,8 +38,11 @@ def solve_finite_horizon(m: FiniteHorizonMDP) -> FiniteHorizonResult:
     Q = np.empty((H, S, A))
     policy = np.empty((H, S), dtype=np.int64)
     T, R, stride = m.operand, m._R, m.stage_stride
-    for h in range(H - 1, -1, -1):  # one parallel kernel call per stage
-        kernels.bellman_backup(T, h * stride, R[h], g, V[h + 1], Q[h], V[h], policy[h])
+    if S * A * m.max_row_nnz < PARALLEL_MIN_ENTRIES:  # one serial compiled call, every stage
+        kernels.backward_induction(T, stride, R, g, V, Q, policy)
+    else:
+        for h in range(H - 1, -1, -1):  # one parallel kernel call per stage
+            kernels.bellman_backup(T, h * stride, R[h], g, V[h + 1], Q[h], V[h], policy[h])
     r_norm = float(np.max(np.abs(R)))
     error = 0.0
     stage_error = np.empty(H + 1)

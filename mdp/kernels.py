@@ -143,10 +143,20 @@ def bellman_rows(T, offset, R, gamma, V, Q, V_out, greedy_out, lo, hi):
         greedy_out[s] = arg
 
 
+#: Backups reading fewer than this many ``(s, a, s')`` entries (counted as ``S A S'``) run
+#: serially inside the parallel drivers: waking the worker threads costs more than such a
+#: backup, and far more on a busy machine. The row arithmetic is the same either way.
+SERIAL_BELOW = 1 << 14
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
 def bellman_backup(T, offset, R, gamma, V, Q, V_out, greedy_out):
-    """Parallel :func:`bellman_rows` over all states (the Jacobi operator ``T V``)."""
+    """Parallel :func:`bellman_rows` over all states (the Jacobi operator ``T V``); serial below
+    :data:`SERIAL_BELOW` entries."""
     S = R.shape[0]
+    if S * R.shape[1] * V.shape[0] < SERIAL_BELOW:
+        bellman_rows(T, offset, R, gamma, V, Q, V_out, greedy_out, 0, S)
+        return
     n = _n_chunks(S)
     for c in prange(n):
         bellman_rows(T, offset, R, gamma, V, Q, V_out, greedy_out, c * S // n, (c + 1) * S // n)
@@ -174,8 +184,12 @@ def policy_rows(T, offset, R, gamma, V, pol, pol_offset, V_out, lo, hi):
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
 def policy_backup(T, offset, R, gamma, V, pol, V_out):
-    """Parallel :func:`policy_rows` over all states (the operator ``T_pi V``)."""
+    """Parallel :func:`policy_rows` over all states (the operator ``T_pi V``); serial below
+    :data:`SERIAL_BELOW` entries."""
     S = R.shape[0]
+    if S * R.shape[1] * V.shape[0] < SERIAL_BELOW:
+        policy_rows(T, offset, R, gamma, V, pol, 0, V_out, 0, S)
+        return
     n = _n_chunks(S)
     for c in prange(n):
         policy_rows(T, offset, R, gamma, V, pol, 0, V_out, c * S // n, (c + 1) * S // n)

@@ -6,6 +6,7 @@ from ._validate import check_choice, check_lp_rewards, check_positive_int, check
 from .discounted import METHODS, solve_discounted
 from .errors import InvalidArgumentError, UnsupportedModelError
 from .finite_horizon import solve_finite_horizon
+from .linear import LinearMDP, solve_linear
 from .models import FiniteHorizonMDP, TabularMDP
 from .results import FiniteHorizonResult, SolveResult
 
@@ -16,10 +17,12 @@ def solve(m: TabularMDP | FiniteHorizonMDP, method: str = "auto", tol: float = 1
 
     Parameters
     ----------
-    m : TabularMDP or FiniteHorizonMDP
+    m : TabularMDP, FiniteHorizonMDP or LinearMDP
         ``gamma < 1``: discounted (:mod:`rlcert.mdp.discounted`); ``gamma = 1``: total reward
         with absorbing zero-reward terminal states (:mod:`rlcert.mdp.total_reward`);
-        :class:`FiniteHorizonMDP`: backward induction (:mod:`rlcert.mdp.finite_horizon`).
+        :class:`FiniteHorizonMDP`: backward induction (:mod:`rlcert.mdp.finite_horizon`);
+        :class:`~rlcert.mdp.linear.LinearMDP`: :func:`~rlcert.mdp.linear.solve_linear` through
+        the factorisation (``method`` ``"auto"`` or ``"pi"``, no options).
         ``gamma=None`` is refused (no discount attached).
     method : {"auto", "vi", "gs", "pi", "mpi", "lp"}
         Discounted solver; ignored for finite-horizon models (always backward induction).
@@ -57,13 +60,20 @@ def solve(m: TabularMDP | FiniteHorizonMDP, method: str = "auto", tol: float = 1
     tol = check_tolerance(tol)
     if max_iter is not None:
         max_iter = check_positive_int(max_iter, "max_iter", InvalidArgumentError)
+    if isinstance(m, LinearMDP):
+        if method not in ("auto", "pi") or options:
+            raise InvalidArgumentError(f"a LinearMDP is solved by solve_linear (backward "
+                                       f"induction or policy iteration): method={method!r} and "
+                                       f"options {sorted(options)} do not apply")
+        return solve_linear(m, tol=tol, max_iter=1000 if max_iter is None else max_iter)
     if isinstance(m, FiniteHorizonMDP):
         if options:
             raise InvalidArgumentError(f"options {sorted(options)} do not apply to finite-horizon "
                                        f"models (backward induction)")
         return solve_finite_horizon(m)
     if not isinstance(m, TabularMDP):
-        raise InvalidArgumentError(f"m must be a TabularMDP or FiniteHorizonMDP, got {type(m).__name__}")
+        raise InvalidArgumentError(f"m must be a TabularMDP, FiniteHorizonMDP or LinearMDP, got "
+                                   f"{type(m).__name__}")
     if m.gamma is None:
         raise UnsupportedModelError("solve needs a discount: the model has gamma=None (attach one "
                                     "with m.with_gamma(gamma); average-reward models have their "

@@ -32,7 +32,8 @@ bandit.lai_robbins.lower cvar.lowrank.upper robust.r2pvi.upper robust.generative
 robust.generative.kl.upper pg.softmax.upper pg.npg.upper pg.npg_igt.upper pg.harpg.upper
 concentration.hoeffding concentration.bernstein concentration.empirical_bernstein
 concentration.weissman_l1 concentration.kl_bernoulli concentration.freedman
-bandit.klucb_c3.upper bandit.thompson.upper""".split()
+bandit.klucb_c3.upper bandit.thompson.upper concentration.self_normalized
+linear.elliptical_potential""".split()
 
 
 def test_every_required_card_exists_with_a_reference():

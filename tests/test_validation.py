@@ -488,7 +488,7 @@ def test_solve_mpi_bad_inner(model):
 
 
 def test_solve_wrong_model_type():
-    with raises(InvalidArgumentError, "m must be a TabularMDP or FiniteHorizonMDP, got dict"):
+    with raises(InvalidArgumentError, "m must be a TabularMDP, FiniteHorizonMDP or LinearMDP, got dict"):
         solve({"P": 1})
 
 

@@ -48,6 +48,9 @@ _DESCRIPTIONS: dict[str, str] = {
     "c": "absolute constant left unspecified by the source",
     "rho": "radius of the uncertainty set",
     "residual": "Bellman residual ||T V - V||_inf of a value estimate V",
+    "logdet": "log-determinant ratio log(det V_t / det V_0) of a regularised Gram matrix "
+              "V_t = V_0 + sum_s x_s x_s^T",
+    "lam": "ridge (regularisation) parameter lambda, V_0 = lambda I",
 }
 
 _POSITIVE = {name: sp.Symbol(name, positive=True) for name in _DESCRIPTIONS}
@@ -92,6 +95,7 @@ LATEX_NAMES = {
     _POSITIVE["Gamma_L"]: r"\Gamma_{L(1+\varepsilon)}", _POSITIVE["R_O"]: r"R(\mathcal{O})",
     _POSITIVE["C_cov"]: r"C_{\mathrm{cov}}", _POSITIVE["c_min"]: r"c",
     _POSITIVE["inv_mu"]: r"\|1/\mu\|_\infty", _POSITIVE["t_k"]: r"t_k", _POSITIVE["V_n"]: r"V_n",
+    _POSITIVE["logdet"]: r"\log\frac{\det V_t}{\det V_0}", _POSITIVE["lam"]: r"\lambda",
 }
 
 

@@ -17,7 +17,10 @@ those cells. ``verify(..., params={"deltas": ..., "ns": ...})`` probes other reg
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 from rlcert.bounds import concentration as conc
 
@@ -148,6 +151,96 @@ def trial_time_uniform(params, width, seed, index) -> dict:
     return {"cells": out}
 
 
+def _directions(d: int) -> np.ndarray:
+    """The ``2 d`` unit vectors the adaptive design chooses from: the basis vectors ``e_i`` and
+    ``(1 - 2 e_i) / sqrt(d)``."""
+    X = np.zeros((2 * d, d))
+    X[:d] = np.eye(d)
+    X[d:] = (1.0 - 2.0 * np.eye(d)) / math.sqrt(d)
+    return X
+
+
+@njit(cache=True)
+def _self_normalized_path(noise, X, lam, norms2, logdets):
+    """One adaptively designed regression path: at step ``t`` the design ``x_t`` is the direction
+    of ``X`` with the largest ``|x^T V_{t-1}^{-1} S_{t-1}|`` (ties to the first; predictable),
+    ``S_t = S_{t-1} + eta_t x_t``; writes ``||S_t||^2_{V_t^{-1}}`` and ``log det V_t - d log lam``
+    (Sherman-Morrison, and ``det V_t = det V_{t-1} (1 + x_t^T V_{t-1}^{-1} x_t)``)."""
+    m, d = X.shape
+    Vinv = np.eye(d) / lam
+    S = np.zeros(d)
+    g = np.zeros(d)
+    u = np.zeros(d)
+    logdet = 0.0
+    for t in range(noise.shape[0]):
+        for i in range(d):
+            acc = 0.0
+            for j in range(d):
+                acc += Vinv[i, j] * S[j]
+            g[i] = acc
+        best, arg = -1.0, 0
+        for c in range(m):
+            v = 0.0
+            for i in range(d):
+                v += X[c, i] * g[i]
+            if abs(v) > best:
+                best, arg = abs(v), c
+        for i in range(d):
+            S[i] += noise[t] * X[arg, i]
+        q = 0.0
+        for i in range(d):
+            acc = 0.0
+            for j in range(d):
+                acc += Vinv[i, j] * X[arg, j]
+            u[i] = acc
+            q += X[arg, i] * acc
+        logdet += math.log1p(q)
+        for i in range(d):
+            for j in range(d):
+                Vinv[i, j] -= u[i] * u[j] / (1.0 + q)
+        n2 = 0.0
+        for i in range(d):
+            acc = 0.0
+            for j in range(d):
+                acc += Vinv[i, j] * S[j]
+            n2 += S[i] * acc
+        norms2[t] = n2
+        logdets[t] = logdet
+
+
+def checkpoints(horizon: int) -> np.ndarray:
+    """The steps ``t`` (1-based) at which the self-normalised width is evaluated: every ``t <=
+    10``, then ``10^(k/8)`` rounded, up to ``horizon`` (8 per decade, the same steps for every
+    horizon), and ``horizon`` itself."""
+    geo = np.round(10.0 ** (np.arange(8, 8 * math.log10(max(horizon, 10)) + 1) / 8.0))
+    steps = np.concatenate([np.arange(1, min(10, horizon) + 1), geo, [horizon]])
+    return np.unique(steps[steps <= horizon]).astype(int)
+
+
+def trial_self_normalized(params, width, seed, index) -> dict:
+    """Gaussian noise ``N(0, sigma2)`` (sub-Gaussian with proxy exactly ``sigma2``), an adaptive
+    design in ``R^d`` (:func:`_self_normalized_path`), ``lambda`` from the params; for each horizon
+    ``n`` the path is within the width at every checkpoint ``t <= n``."""
+    rng = np.random.default_rng(seed)
+    d, lam, sigma2 = int(params["d"]), float(params["lam"]), float(params["sigma2"])
+    T = max(params["ns"])
+    noise = rng.standard_normal(T) * math.sqrt(sigma2)
+    norms2, logdets = np.empty(T), np.empty(T)
+    _self_normalized_path(noise, _directions(d), lam, norms2, logdets)
+    norms = np.sqrt(np.maximum(norms2, 0.0))
+    ts = checkpoints(T) - 1  # the checkpoints of every shorter horizon are among them
+    widths = {dl: np.array([width(float(logdets[t]), dl, sigma2) for t in ts])
+              for dl in params["deltas"]}
+    out = []
+    for horizon in params["ns"]:
+        k = int(np.searchsorted(ts, horizon - 1, side="right"))
+        for dl in params["deltas"]:
+            w = widths[dl][:k]
+            _record(out, float(np.max(norms[ts[:k]] / w)) * float(w[-1]), float(w[-1]), math.inf,
+                    bool(np.all(norms[ts[:k]] <= w)))
+    return {"cells": out}
+
+
 def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
     cells = _cells(check.params)
     data = np.array([t["cells"] for t in trials], dtype=float)  # trials x cells x 4
@@ -197,7 +290,8 @@ def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
                                xlabel="deviation / width", ylabel="trials", reference=1.0),))
 
 
-def _register(card: str, trial, subject, params: dict, instances: str) -> None:
+def _register(card: str, trial, subject, params: dict, instances: str,
+              n_trials_quick: int = 2000) -> None:
     name = card.split(".", 1)[1]
     register(Check(
         check_id=f"concentration.{name}", card_id=card,
@@ -206,7 +300,8 @@ def _register(card: str, trial, subject, params: dict, instances: str) -> None:
         measured="whether the deviation stays within the width, per (n, delta)",
         instances=instances, trial=trial, judge=judge_coverage, default_subject=lambda: subject,
         subject_kind="width function (the signature of rlcert.bounds.concentration's)",
-        n_trials=20000, n_trials_quick=2000, quick=True, params={**params, "deltas": DELTAS},
+        n_trials=20000, n_trials_quick=n_trials_quick, quick=True,
+        params={**params, "deltas": DELTAS},
         delta=min(DELTAS)))
 
 
@@ -227,3 +322,8 @@ _register("concentration.freedman", trial_freedman, conc.freedman_width,
 _register("concentration.time_uniform_hoeffding", trial_time_uniform,
           conc.time_uniform_hoeffding_width, {"ns": (20, 300)},
           "running means of Bernoulli(0.5) draws, 20 and 300 steps")
+_register("concentration.self_normalized", trial_self_normalized, conc.self_normalized_width,
+          {"ns": (10, 100, 1000), "d": 3, "lam": 1.0, "sigma2": 1.0},
+          "adaptive least-squares paths in R^3 (lambda = 1, Gaussian noise, sigma2 = 1) to 10, "
+          "100, 1000 steps, the width evaluated at every t <= 10 and 8 checkpoints per decade",
+          n_trials_quick=4000)

@@ -5,7 +5,7 @@ as a compiled function; a test asserts that they equal these cards."""
 import sympy as sp
 
 from ..card import Card, Condition, Reference
-from ..symbols import S, V_n, b, delta, n, sigma2
+from ..symbols import S, V_n, b, delta, logdet, n, sigma2
 
 _L = sp.log(1 / delta)
 
@@ -158,5 +158,32 @@ time_uniform_hoeffding = Card(
     verification="derived: Hoeffding (as above) with a union bound over n; coverage to 1e4 steps checked by simulation",
 )
 
+self_normalized = Card(
+    card_id="concentration.self_normalized",
+    title="Self-normalised bound for vector-valued martingales (Abbasi-Yadkori, Pal, Szepesvari), "
+          "time-uniform",
+    setting="concentration", kind="upper", quantity="self-normalised norm width",
+    expr=sp.sqrt(sigma2 * (2 * _L + logdet)),
+    guarantee="high_probability", constants="explicit",
+    rate={"logdet": (0.5, 0.0), "sigma2": (0.5, 0.0), "delta": (0.0, 0.5)},
+    domain=(Condition.interval("delta", 0, 1), Condition.interval("sigma2", 0, None),
+            Condition.interval("logdet", 0, None, lower_open=False)),
+    reference=Reference("Y. Abbasi-Yadkori, D. Pal, C. Szepesvari", 2011, "Improved algorithms "
+                        "for linear stochastic bandits", "NeurIPS 24", "Theorem 1"),
+    assumptions="x_t in R^d predictable (F_{t-1}-measurable), eta_t conditionally sigma-sub-"
+                "Gaussian given F_{t-1} (E exp(l eta_t) <= exp(l^2 sigma^2 / 2)), S_t = sum_{s<=t} "
+                "eta_s x_s, V_bar_t = lambda I + sum_{s<=t} x_s x_s^T",
+    definitions={"sigma2": "sub-Gaussian variance proxy sigma^2 (R^2 in the source)",
+                 "logdet": "log det(V_bar_t) - log det(lambda I)"},
+    notes="P(exists t >= 0: ||S_t||^2_{V_bar_t^-1} > 2 sigma^2 log(det(V_bar_t)^{1/2} "
+          "det(lambda I)^{-1/2} / delta)) <= delta; the card is the bound's square root, "
+          "sqrt(sigma^2 (2 log(1/delta) + logdet)), a width for the norm ||S_t||_{V_bar_t^-1}. "
+          "Uniform in t (a stopping-time argument), so logdet may be the running value. With "
+          "||x_s|| <= L, logdet <= d log(1 + t L^2 / (d lambda)) (Lattimore and Szepesvari "
+          "2020, Lemma 19.4's determinant bound).",
+    example=dict(logdet=5.0, delta=0.05, sigma2=1.0),
+    verification="secondary: the final step of the method-of-mixtures proof as restated in T. Zhang, Mathematical Analysis of Machine Learning Algorithms (2023), Theorem 13.7 (exp(l z) = det(Lambda_0^-1 Lambda_t)^{1/2}/delta with l = 1/(2 sigma^2), i.e. z = 2 sigma^2 log(det(Lambda_0^-1 Lambda_t)^{1/2}/delta)); primary text not read; time-uniform coverage checked by simulation (concentration.self_normalized)",
+)
+
 CARDS = (hoeffding, bernstein, empirical_bernstein, weissman_l1, kl_bernoulli, freedman,
-         time_uniform_hoeffding)
+         time_uniform_hoeffding, self_normalized)

@@ -213,6 +213,31 @@ lsvi_ucb = Card(
     example=dict(d=10, H=20, T=1e6, delta=0.05),
 )
 
+linear_mixture_lower = Card(
+    card_id="regret.linear_mixture.lower",
+    title="Minimax lower bound for linear mixture MDPs (Zhou, Gu, Szepesvari 2021)",
+    setting="linear", kind="lower", quantity="regret",
+    expr=d * H * sp.sqrt(T),
+    guarantee="expectation", constants="order", T_unit="steps",
+    rate={"T": (0.5, 0.0), "d": (1.0, 0.0), "H": (1.0, 0.0)},
+    domain=(Condition.interval("T", 1, None), _POS("d"), _POS("H")),
+    reference=Reference("D. Zhou, Q. Gu, C. Szepesvari", 2021, "Nearly minimax optimal "
+                        "reinforcement learning for linear mixture Markov decision processes",
+                        "COLT (PMLR 134)", "lower bound of the abstract, Omega(d H sqrt(T))",
+                        "https://arxiv.org/abs/2012.08507"),
+    assumptions="episodic linear mixture MDPs with d-dimensional parameters, horizon H, T = K H "
+                "steps, rewards in [0, 1] per step; for any algorithm some instance of the "
+                "hypercube family has expected regret at least the bound (up to a constant)",
+    notes="Order only: the theorem's constant and conditions were not read (only the abstract "
+          "was). The hard instance is rlcert.mdp.linear.zhou_gu_szepesvari_hard (as a LinearMDP, "
+          "feature dimension d + 2) and zhou_gu_szepesvari_mixture (the mixture form), built from "
+          "secondary restatements; its bandit lemma (restated by Lee and Oh 2025, Prop. F.5) "
+          "gives n sqrt(K delta) / (8 sqrt 2) for n = d - 1 coordinates, 0 < delta < 1/3, "
+          "K >= n^2 / (2 delta).",
+    trivial=T,
+    example=dict(d=5, H=10, T=1e6),
+)
+
 horizon_free_linear_mixture = Card(
     card_id="regret.horizon_free_linear_mixture.upper",
     title="Horizon-free regret for adversarial linear mixture MDPs, full information "
@@ -278,5 +303,6 @@ psrl = Card(
 )
 
 CARDS = (ucrl2_upper, ucrl2_lower, ucbvi_ch, ucbvi_bf, qlearning_ucb_h, qlearning_ucb_b,
-         episodic_stage_lower, episodic_stationary_lower, lsvi_ucb, horizon_free_linear_mixture,
+         episodic_stage_lower, episodic_stationary_lower, lsvi_ucb, linear_mixture_lower,
+         horizon_free_linear_mixture,
          omg_cmdp, psrl)
