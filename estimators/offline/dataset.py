@@ -11,8 +11,9 @@ r"""Offline data: :class:`Dataset`, and the collectors that generate it from a b
 
 Rewards are the model's expected rewards ``r(s, a)``, or ``Bernoulli(r(s, a))`` draws with
 ``reward_noise="bernoulli"`` (rewards in [0, 1]). The collectors are compiled (one pass, no Python
-loop over samples); the same seed (an int, a SeedSequence or a Generator) gives the same dataset. The verifier generates the data of its
-offline checks itself and hands the dataset to the estimator.
+loop over samples); the same seed (an int, a SeedSequence or a Generator) gives the same dataset.
+The verifier generates the data of its offline checks itself and hands the dataset to the
+estimator.
 """
 
 from __future__ import annotations
@@ -64,6 +65,33 @@ class Dataset:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        for name in ("n_states", "n_actions"):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
+                raise OfflineArgumentError(f"{name} = {v!r} must be a positive integer")
+        if self.horizon is not None and (isinstance(self.horizon, (bool, np.bool_)) or
+                                         not isinstance(self.horizon, numbers.Integral) or
+                                         self.horizon < 1):
+            raise OfflineArgumentError(f"horizon = {self.horizon!r} must be a positive integer "
+                                       f"or None")
+        for name in ("states", "actions", "next_states", "rewards"):
+            arr = getattr(self, name)
+            if not isinstance(arr, np.ndarray):
+                raise OfflineArgumentError(f"{name} must be a numpy array, got "
+                                           f"{type(arr).__name__}")
+            integral = name != "rewards"
+            ok = (np.issubdtype(arr.dtype, np.integer) and arr.dtype != np.bool_) if integral \
+                else np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+            if not ok:
+                raise OfflineArgumentError(f"{name} has dtype {arr.dtype}; expected "
+                                           f"{'integer indices' if integral else 'real rewards'}")
+            if arr.ndim not in (1, 2):
+                raise OfflineArgumentError(f"{name} has {arr.ndim} dimensions; expected (N,) "
+                                           f"transitions or (K, H) trajectories")
+        if self.rewards.size and not np.all(np.isfinite(self.rewards)):
+            k = int(np.flatnonzero(~np.isfinite(self.rewards.ravel()))[0])
+            raise OfflineArgumentError(f"rewards holds a non-finite value at flat index {k}: "
+                                       f"{self.rewards.ravel()[k]!r}")
         shape = self.states.shape
         for name in ("actions", "rewards", "next_states"):
             if getattr(self, name).shape != shape:
