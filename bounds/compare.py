@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+import sympy as sp
+
 from rlcert.theory import Card, get
 
-from .evaluate import BoundError, evaluate
+from .evaluate import BoundError, convert_T, evaluate
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Comparison:
 
 
 def _jsonable(v):
+    if isinstance(v, str):
+        return v
     try:
         return float(v)
     except (TypeError, ValueError):
@@ -98,14 +103,35 @@ def _order(cards: list[Card]) -> list[Card]:
     return out
 
 
-def compare(card_ids, **params) -> Comparison:
+def compare(card_ids, *, T_unit: str | None = None, **params) -> Comparison:
     """Evaluate several cards at the same parameters, each upper bound next to its matching
-    lower bound. Parameters a card does not use are ignored for it; a card missing a parameter or
-    outside its domain gets no value and a note saying why.
+    lower bound.
 
-    ``card_ids`` is a non-empty sequence of card ids (a single id is refused rather than read as
-    its characters); an id that is not in the catalog raises
-    :class:`~rlcert.theory.registry.UnknownCardError`."""
+    Parameters a card does not use are ignored for it; a card missing a parameter or outside its
+    domain gets no value and a note saying why. An upper bound at or above its quantity's trivial
+    bound (``Card.trivial``: regret ``<= T`` in steps, ``<= H T`` in episodes) is noted as
+    vacuous; an upper bound below its matching lower bound is noted too, with the likely reason
+    when the two cards count ``T`` in different units.
+
+    Parameters
+    ----------
+    card_ids : sequence of str
+        Card ids (a single id is refused rather than read as its characters); an id that is not
+        in the catalog raises :class:`~rlcert.theory.UnknownCardError`.
+    T_unit : {"steps", "episodes"}, optional
+        The unit of the ``T`` given. Each card is then evaluated at ``T`` converted to its own
+        unit (:func:`~rlcert.bounds.convert_T`, which needs ``H``), so that cards counting in
+        different units are compared at the same horizon and get their upper/lower ratio.
+        Without it, ``T`` is passed to every card as it is, and a pair whose units differ gets no
+        ratio.
+    **params
+        The cards' parameters (numbers; vector symbols as sequences).
+
+    Returns
+    -------
+    Comparison
+        The rows in display order.
+    """
     if isinstance(card_ids, (str, bytes)):
         raise BoundError(f"card_ids must be a list of card ids, got the string {card_ids!r} (for "
                          f"one card, pass [card_id])")
@@ -115,28 +141,65 @@ def compare(card_ids, **params) -> Comparison:
         raise BoundError(f"card_ids must be a list of card ids, got {card_ids!r}") from None
     if not card_ids:
         raise BoundError("card_ids is empty: name at least one card")
+    if T_unit is not None:
+        if T_unit not in ("steps", "episodes"):
+            raise BoundError(f"T_unit={T_unit!r} is not one of ('steps', 'episodes')")
+        if "T" not in params:
+            raise BoundError(f"T_unit={T_unit!r} was given without T")
     cards = _order([get(c) for c in card_ids])
     values: dict[str, float | None] = {}
-    rows = []
+    rows: list[tuple[Card, float | None, list[str]]] = []
     for c in cards:
         used = {k: v for k, v in params.items() if k in c.symbol_names}
+        notes = []
         try:
-            val = float(evaluate(c.card_id, **used))
-            note = ""
+            if T_unit is not None and c.T_unit is not None and c.T_unit != T_unit \
+                    and "T" in used:
+                if "H" not in params:
+                    raise BoundError(f"T is given in {T_unit}; converting it to {c.T_unit} "
+                                     f"needs H")
+                used["T"] = convert_T(params["T"], T_unit, c.T_unit, params["H"])
+                notes.append(f"T = {float(used['T']):.6g} {c.T_unit}")
+            val: float | None = float(evaluate(c.card_id, **used))
         except BoundError as exc:
-            val, note = None, str(exc).replace(f"{c.card_id}: ", "").replace(c.card_id + " ", "")
+            val = None
+            notes.append(str(exc).replace(f"{c.card_id}: ", "").replace(c.card_id + " ", ""))
+        trivial = _trivial(c, used) if val is not None and c.kind == "upper" else None
+        if trivial is not None and val is not None and val >= trivial:
+            notes.append(f"vacuous: at least the trivial bound {c.trivial} = {trivial:.6g}")
         values[c.card_id] = val
-        rows.append([c, val, note])
+        rows.append((c, val, notes))
     out = []
-    for c, val, note in rows:
+    for c, val, notes in rows:
         ratio = None
         m = c.matches
-        if c.kind == "upper" and m in values and val is not None and values[m]:
+        lower_value = values.get(m) if m is not None else None
+        if c.kind == "upper" and m is not None and val is not None and lower_value:
             lower = get(m)
-            if lower.T_unit != c.T_unit or lower.samples_unit != c.samples_unit:
-                note = (note + "; " if note else "") + f"units differ from {m}: convert first"
+            same_units = lower.T_unit == c.T_unit and lower.samples_unit == c.samples_unit
+            if same_units or (T_unit is not None and lower.samples_unit == c.samples_unit):
+                ratio = val / lower_value
+                if val < lower_value:
+                    notes.append(f"below its lower bound {m}")
             else:
-                ratio = val / values[m]
+                why = (", which is why it sits below that lower bound" if val < lower_value
+                       else "")
+                notes.append(f"units differ from {m} (T in {c.T_unit} vs {lower.T_unit}){why}: "
+                             f"convert first (T_unit= or --convert-T, with H)")
         out.append(Row(c.card_id, c.kind, c.quantity, c.guarantee, c.constants, _units(c), val,
-                       note, m, ratio))
-    return Comparison(tuple(out), dict(params))
+                       "; ".join(notes), m, ratio))
+    shown = dict(params)
+    if T_unit is not None:
+        shown["T_unit"] = T_unit
+    return Comparison(tuple(out), shown)
+
+
+def _trivial(card: Card, used: dict) -> float | None:
+    """The card's trivial bound at ``used``, or None when it has none (or misses a value)."""
+    if card.trivial is None:
+        return None
+    names = sorted(str(s) for s in card.trivial.free_symbols)
+    if any(n not in used or np.ndim(used[n]) != 0 for n in names):
+        return None
+    fn = sp.lambdify(names, card.trivial, "math")
+    return float(fn(*[float(used[n]) for n in names]))

@@ -16,7 +16,6 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import brentq
 
 from rlcert.theory import Card, get
 from rlcert.theory.symbols import describe, is_integer
@@ -81,7 +80,7 @@ def _compile_card(card: Card) -> _Compiled:
     main_expr = expr.xreplace(replacements)
     main_args = [sp.Symbol(n, positive=True) for n in scalars] + list(replacements.values())
     main = sp.lambdify(main_args, main_expr, "numpy")
-    conds = []
+    conds: list[tuple[Any, Callable | None, tuple[str, ...]]] = []
     for c in card.domain:
         if c.symbol is not None:
             conds.append((c, None, (c.symbol,)))
@@ -118,6 +117,7 @@ def _check_domain(card: Card, comp: _Compiled, values: dict[str, np.ndarray]) ->
                 rng = cond.text.split(" in ", 1)[1]
                 raise BoundError(f"{card.card_id}: {cond.symbol}={bad:.6g} is not in {rng}")
             continue
+        assert fn is not None  # conditions without a symbol are compiled
         try:
             ok = np.asarray(fn(*[values[n] for n in names]), dtype=bool)
         except (TypeError, ValueError) as exc:
@@ -252,7 +252,7 @@ def evaluate(card_id: str | Card, *, continuous: bool = False, **params) -> floa
     Examples
     --------
     >>> round(evaluate("concentration.hoeffding", n=100, delta=0.05, b=1.0), 6)
-    0.135810
+    0.13581
     """
     if not isinstance(continuous, (bool, np.bool_)):
         raise BoundError(f"continuous must be True or False, got {continuous!r}")
@@ -329,6 +329,11 @@ def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = Fa
         if arr.ndim > (1 if k in comp.vectors else 0):
             raise BoundError(f"invert takes scalar parameters (one value per arm for a vector); "
                              f"{k} has shape {arr.shape}")
+    missing = [n for n in list(comp.scalars) + list(comp.vectors)
+               if n != solve_for and n not in params]
+    if missing:  # else the probes are all NaN and the error would blame the domain
+        meaning = "; ".join(f"{n} ({card.parameters().get(n) or describe(n)})" for n in missing)
+        raise BoundError(f"{card.card_id} needs {meaning}")
     lo, hi, lo_open, hi_open = _interval_of(card, solve_for)
     to_x, t_lo, t_hi = _transform(solve_for, lo, hi)
     if integer:
@@ -375,6 +380,8 @@ def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = Fa
     elif gb == 0.0:
         t_root = tb
     else:
+        from scipy.optimize import brentq  # here, not at import: `rlcert bounds eval` starts faster
+
         t_root = brentq(lambda t: math.log(f_at(t)) - math.log(value), ta, tb,
                         xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
     root = to_x(t_root)

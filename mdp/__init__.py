@@ -27,8 +27,11 @@ This subpackage imports no other part of rlcert.
 
 from .analysis import action_gaps, greedy, occupancy, q_from_v
 from .average import AverageCertificate, AverageResult, evaluate_policy_average, solve_average
+from .bisimulation import (Aggregation, BisimulationResult, aggregate, aggregated_mdp,
+                           bisimulation_metric, epsilon_clusters)
 from .errors import InvalidArgumentError, InvalidMDPError, UnsupportedModelError
 from .evaluation import evaluate_policy
+from .grouping import grouped_mdp, grouping_error, grouping_tradeoff, nested_groupings
 from .interop import from_gymnasium
 from .linear import LinearMDP, evaluate_policy_linear, solve_linear
 from .models import FiniteHorizonMDP, TabularMDP, load
@@ -48,5 +51,7 @@ __all__ = [
     "min_hitting_times", "mixing_time", "MixingTime", "worst_mixing_time", "WorstMixingTime",
     "stationary_distributions", "limiting_matrix", "hitting_times", "span", "support_graph",
     "communicating_classes", "closed_classes", "transient_states", "periods", "LinearMDP",
-    "solve_linear", "evaluate_policy_linear",
+    "solve_linear", "evaluate_policy_linear", "bisimulation_metric", "BisimulationResult",
+    "aggregate", "Aggregation", "aggregated_mdp", "epsilon_clusters", "grouped_mdp",
+    "grouping_error", "grouping_tradeoff", "nested_groupings",
 ]

@@ -470,11 +470,8 @@ def solve_robust_regularized(m: LinearMDP, penalty) -> FiniteHorizonResult:
     adversary perturbs each factor ``mu_{h,i}`` to any ``nu_i`` at cost ``beta D(nu_i ||
     mu_{h,i})``, so the robust-regularised Bellman operator separates per factor,
 
-    .. math:: Q_h(s, a) = r_h(s, a) + \sum_i \phi_i(s, a) \inf_{
-u_i} ig\{ E_{
-u_i}[V_{h+1}]
-              + eta D(
-u_i \| \mu_{h,i}) ig\}, \qquad V_h = \max_a Q_h,
+    .. math:: Q_h(s, a) = r_h(s, a) + \sum_i \phi_i(s, a) \inf_{\nu_i} \big\{ E_{\nu_i}[V_{h+1}]
+              + \beta D(\nu_i \| \mu_{h,i}) \big\}, \qquad V_h = \max_a Q_h,
 
     each infimum solved exactly by the penalty's inner solver (TV: ``E_mu[min(V, min V +
     beta)]``; KL: ``-beta log E_mu exp(-V / beta)``; chi-square: its KKT solution), ``O(d S log S

@@ -2,7 +2,7 @@ r"""Users' own claims: a check built from a card, a subject, instances and a mea
 without touching the package.
 
 >>> from rlcert.proofs_checks import claim, verify           # doctest: +SKIP
->>> c = claim("my.ucb1", card="bandit.ucb1.upper", subject=UCB1(),
+>>> c = claim("my.ucb1", card="bandit.ucb1.upper", subject=UCB1(),   # doctest: +SKIP
 ...           instances=[(0.9, 0.8)], measure="pseudo_regret",
 ...           checkpoints=[100, 1000, 10000], n_trials=200)
 >>> verify(c).status                                          # doctest: +SKIP

@@ -13,6 +13,15 @@ reproduces a saved counterexample.
 ``rlcert bounds list|show|eval|invert|compare``: the theorem catalog and its numbers, e.g.
 ``rlcert bounds eval regret.ucrl2.upper --D 10 --S 6 --A 2 --T 1e6 --delta 0.05``;
 ``--format text|json|latex``; vector parameters as comma lists (``--Delta 0.1,0.2``).
+
+Start-up. Nothing heavy is imported at module level: ``rlcert --help``, ``rlcert --version`` and
+``rlcert instances`` import neither numba nor sympy (the zoo is listed from the source of
+:mod:`rlcert.mdp.instances`), ``rlcert bounds ...`` imports sympy and numpy but no compiled code,
+and only the subcommand being run gets its full parser (the ``bounds list`` choices need
+:mod:`rlcert.theory`). ``python -X importtime -m rlcert.proofs_checks.cli --help`` shows it.
+
+Exit codes: 0 success, 1 a check ``violated`` (``verify``, ``replay``), 2 bad input (the message
+names the argument), 141 the reader of the output went away (``rlcert ... | head``: no traceback).
 """
 
 from __future__ import annotations
@@ -21,20 +30,40 @@ import argparse
 import ast
 import json
 import os
+import re
 import sys
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
-import numpy as np
+from ._version import __version__
 
-from rlcert import bounds, theory
-from rlcert.bounds.compare import compare
-from rlcert.mdp import FiniteHorizonMDP, TabularMDP, instances, load, solve
-from rlcert.mdp.discounted import METHODS
+#: ``rlcert.mdp.discounted.METHODS``, repeated here so that ``--help`` needs no compiled code
+#: (tests/test_cli.py checks that the two agree).
+SOLVE_METHODS = ("auto", "vi", "gs", "pi", "mpi", "lp")
+COMMANDS = ("solve", "instances", "verify", "checks", "replay", "bounds")
+DESCRIPTION = ("Reinforcement-learning theory, checkable: exact MDP oracles with certificates, "
+               "the theorem catalog's bounds, and verified learners.")
+EPILOG = """examples:
+  rlcert solve riverswim -p n=6 --gamma 0.95
+  rlcert instances
+  rlcert bounds eval bandit.ucb1.upper --n 1e5 --Delta 0.1,0.3
+  rlcert verify --quick
+
+'rlcert COMMAND --help' describes each command. Exit codes: 0 success, 1 a check was violated,
+2 bad input."""
+
+CARD_PARAMS_HELP = """card parameters:
+  Give every parameter of the card as --NAME VALUE (or --NAME=VALUE), NAME being the card's
+  symbol exactly as 'rlcert bounds show CARD' prints it (case matters: --S, --A, --T, --gamma,
+  --delta, ...). VALUE is a number (1e6 is fine) or, for a grid or a vector symbol, a comma
+  list without spaces: --n 1e3,1e4,1e5 evaluates at three n; --Delta 0.1,0.3 gives one gap per
+  suboptimal arm."""
 
 
 class CliError(ValueError):
     """A command-line argument is malformed (the message names it)."""
 
+
+# -- solve and instances -------------------------------------------------------------------------
 
 def _parse_param(text: str) -> tuple[str, object]:
     if "=" not in text:
@@ -47,16 +76,43 @@ def _parse_param(text: str) -> tuple[str, object]:
     return key.strip(), value
 
 
+def _check_builder_params(name: str, params: dict) -> None:
+    """Refuse unknown or missing parameters of zoo builder ``name`` by name, listing the ones
+    that exist (rather than the builder's full signature)."""
+    import inspect
+
+    from rlcert.mdp import instances
+
+    if name not in instances.names():
+        return  # instances.make names the unknown instance and the known ones
+    sig = instances.signature(name)
+    known = list(sig.parameters)
+    unknown = [k for k in params if k not in sig.parameters]
+    if unknown:
+        raise CliError(f"{name} has no parameter {', '.join(map(repr, unknown))}; its "
+                       f"parameters are {', '.join(known)} (rlcert instances shows the defaults)")
+    try:
+        sig.bind(**params)
+    except TypeError as exc:
+        required = [p for p, v in sig.parameters.items() if v.default is inspect.Parameter.empty]
+        raise CliError(f"{name}: {exc} (required: {', '.join(required)}; pass -p KEY=VALUE)") \
+            from None
+
+
 def _load_model(spec: str, params: dict, gamma: float | None, horizon: int | None):
+    from rlcert.mdp import FiniteHorizonMDP, TabularMDP, instances, load
+
     if os.path.exists(spec) or spec.endswith(".npz"):
         if params:
             raise CliError("-p parameters apply to zoo instances, not to a saved model")
+        _check_model_file(spec)
         model = load(spec)
         if gamma is not None and isinstance(model, TabularMDP):
             model = model.with_gamma(gamma)
     else:
         if gamma is not None:
             params = {**params, "gamma": gamma}
+        _check_builder_params(spec, params)
         model = instances.make(spec, **params)
     if horizon is not None:
         if not isinstance(model, TabularMDP):
@@ -65,7 +121,25 @@ def _load_model(spec: str, params: dict, gamma: float | None, horizon: int | Non
     return model
 
 
+def _check_model_file(path: str) -> None:
+    """A saved model is an .npz archive (a zip file); anything else is refused here, by name,
+    before numpy would guess at it (and suggest unpickling it)."""
+    import zipfile
+
+    if not os.path.exists(path):
+        raise CliError(f"{path}: no such file (save a model first: TabularMDP.save(path))")
+    if os.path.isdir(path):
+        raise CliError(f"{path} is a directory, not a saved model")
+    if not zipfile.is_zipfile(path):
+        raise CliError(f"{path} is not a model saved by rlcert (not an .npz archive); write one "
+                       f"with TabularMDP.save or FiniteHorizonMDP.save")
+
+
 def _format_text(model, res, max_rows: int) -> str:
+    import numpy as np
+
+    from rlcert.mdp import FiniteHorizonMDP
+
     lines = [repr(model), res.summary()]
     if isinstance(model, FiniteHorizonMDP):
         V0, pol = res.V[0], res.policy[0]
@@ -85,6 +159,8 @@ def _format_text(model, res, max_rows: int) -> str:
 
 
 def _result_json(model, res) -> dict:
+    import numpy as np
+
     return {
         "model": repr(model), "method": res.method, "status": res.status,
         "certificate": res.certificate, "rounding": res.rounding,
@@ -96,6 +172,8 @@ def _result_json(model, res) -> dict:
 
 
 def _cmd_solve(args) -> int:
+    from rlcert.mdp import FiniteHorizonMDP, TabularMDP, solve
+
     params = dict(_parse_param(p) for p in args.param)
     model = _load_model(args.instance, params, args.gamma, args.horizon)
     if isinstance(model, TabularMDP) and model.gamma is None:
@@ -110,11 +188,115 @@ def _cmd_solve(args) -> int:
     return 0
 
 
-def _cmd_instances(args) -> int:
+def _signature_text(fn: ast.FunctionDef) -> str:
+    """``(a, b=1, *, c=None)`` from a function's syntax tree (annotations left out)."""
+    a = fn.args
+    parts: list[str] = []
+    positional = [*a.posonlyargs, *a.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
+    defaults += list(a.defaults)
+    for i, (arg, default) in enumerate(zip(positional, defaults)):
+        parts.append(arg.arg if default is None else f"{arg.arg}={ast.unparse(default)}")
+        if a.posonlyargs and i == len(a.posonlyargs) - 1:
+            parts.append("/")
+    if a.vararg is not None:
+        parts.append(f"*{a.vararg.arg}")
+    elif a.kwonlyargs:
+        parts.append("*")
+    for arg, kw_default in zip(a.kwonlyargs, a.kw_defaults):
+        parts.append(arg.arg if kw_default is None else f"{arg.arg}={ast.unparse(kw_default)}")
+    if a.kwarg is not None:
+        parts.append(f"**{a.kwarg.arg}")
+    return f"({', '.join(parts)})"
+
+
+def _summary_line(doc: str | None, width: int = 92) -> str:
+    """The first sentence of a docstring's first paragraph, on one line of at most ``width``
+    characters."""
+    if not doc:
+        return ""
+    first = " ".join(doc.strip().split("\n\n")[0].split()).replace("``", "")
+    end = re.search(r"(?<!\bal)\.\s(?=[A-Z])", first)  # a full stop, not "et al."
+    if end:
+        first = first[: end.start() + 1]
+    if len(first) > width:
+        first = first[: first.rindex(" ", 0, width - 4)] + " ..."
+    return first
+
+
+def zoo_listing() -> list[tuple[str, str, str]]:
+    """``(name, signature, summary)`` of every zoo instance, read from the source of
+    :mod:`rlcert.mdp.instances` (its ``_ZOO`` table and the builders' definitions) without
+    importing it, so that listing the zoo compiles nothing. Falls back to importing the module
+    when its source cannot be read."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("rlcert.mdp")  # imports the namespace only, not rlcert.mdp
+    try:
+        assert spec is not None and spec.submodule_search_locations
+        folder = list(spec.submodule_search_locations)[0]
+        with open(os.path.join(folder, "instances.py"), encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        zoo: dict[str, str] = {}
+        target: ast.expr
+        for node in tree.body:
+            if isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign):
+                target, value = node.targets[0], node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id == "_ZOO" and \
+                    isinstance(value, ast.Dict):
+                zoo = {ast.literal_eval(k): v.id for k, v in zip(value.keys, value.values)
+                       if k is not None and isinstance(v, ast.Name)}
+        if not zoo or any(f not in functions for f in zoo.values()):
+            raise LookupError("the zoo table was not found in the source")
+        return [(name, _signature_text(functions[fn]),
+                 _summary_line(ast.get_docstring(functions[fn])))
+                for name, fn in sorted(zoo.items())]
+    except (AssertionError, OSError, SyntaxError, LookupError, ValueError, AttributeError):
+        return zoo_listing_imported()
+
+
+def zoo_listing_imported() -> list[tuple[str, str, str]]:
+    """:func:`zoo_listing` from the imported module (compiles the kernels; the reference the
+    tests hold the fast listing to)."""
+    import inspect
+
+    from rlcert.mdp import instances
+
+    out = []
     for name in instances.names():
-        print(f"{name}{instances.signature(name)}")
+        sig = instances.signature(name)
+        parts, star = [], False
+        for p in sig.parameters.values():
+            if p.kind is p.KEYWORD_ONLY and not star:
+                parts.append("*")
+                star = True
+            if p.kind is p.VAR_POSITIONAL:
+                parts.append(f"*{p.name}")
+                star = True
+            elif p.kind is p.VAR_KEYWORD:
+                parts.append(f"**{p.name}")
+            else:
+                parts.append(p.name if p.default is inspect.Parameter.empty
+                             else f"{p.name}={p.default!r}")
+        builder = getattr(instances, name, None) or instances._ZOO[name]
+        out.append((name, f"({', '.join(parts)})", _summary_line(inspect.getdoc(builder))))
+    return out
+
+
+def _cmd_instances(args) -> int:
+    for name, sig, summary in zoo_listing():
+        print(f"{name}{sig}")
+        if summary:
+            print(f"    {summary}")
     return 0
 
+
+# -- bounds --------------------------------------------------------------------------------------
 
 def _parse_card_params(extra: list[str]) -> dict:
     """``--name value`` / ``--name=value`` pairs; comma lists become vectors."""
@@ -149,7 +331,82 @@ def _print_card(card, fmt: str) -> None:
         print(card.describe())
 
 
+def unit_label(card) -> str:
+    """What a card's value counts, as ``bounds eval`` prints it: ``(total samples)``,
+    ``(samples per pair)``, ``(T in steps)``, ``(T in episodes)``; empty when the card has no
+    unit."""
+    parts = []
+    if card.samples_unit:
+        parts.append({"total": "total samples", "per_pair": "samples per pair"}.get(
+            card.samples_unit, f"samples {card.samples_unit.replace('_', ' ')}"))
+    if card.T_unit:
+        parts.append(f"T in {card.T_unit}")
+    return f"({', '.join(parts)})" if parts else ""
+
+
+def _grid_points(params: dict, shape: tuple) -> list[dict]:
+    """For a vector evaluation of shape ``shape``, the grid parameters at each value (vector
+    symbols, one entry per arm, are not grid axes)."""
+    import numpy as np
+
+    from rlcert.theory.symbols import is_vector
+
+    def vector(name: str) -> bool:
+        try:
+            return is_vector(name)
+        except ValueError:
+            return False
+
+    grid = {k: v for k, v in params.items() if np.ndim(v) > 0 and not vector(k)}
+    if not grid:
+        return [{} for _ in range(int(np.prod(shape)))]
+    axes = [np.broadcast_to(a, shape) for a in
+            np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in grid.values()])]
+    return [{k: float(a.ravel()[i]) for k, a in zip(grid, axes)}
+            for i in range(int(np.prod(shape)))]
+
+
+def _latex_number(x: float) -> str:
+    text = f"{x:.6g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return text
+
+
+def _cmd_bounds_eval(args, params: dict, fmt: str) -> int:
+    import numpy as np
+
+    from rlcert import bounds, theory
+
+    card = theory.get(args.card_id)
+    value = np.asarray(bounds.evaluate(args.card_id, **params), dtype=float)
+    unit = unit_label(card)
+    order = ("" if card.constants == "explicit"
+             else "   (constants: order only; this is the rate with constant 1)")
+    if fmt == "json":
+        print(json.dumps({"card_id": args.card_id, "params": params, "value": value.tolist(),
+                          "unit": unit.strip("()") or None, "constants": card.constants,
+                          "guarantee": card.guarantee}, indent=1))
+    elif fmt == "latex":
+        if value.ndim == 0:
+            print(f"{card.latex()} = {_latex_number(float(value))}")
+        else:
+            points = _grid_points(params, value.shape)
+            print(card.latex())
+            for x, point in zip(value.ravel(), points):
+                where = ", ".join(f"{k} = {_latex_number(v)}" for k, v in point.items())
+                print(f"  = {_latex_number(float(x))}" + (f" \\quad ({where})" if where else ""))
+    else:
+        shown = (f"{float(value):.11g}" if value.ndim == 0
+                 else "[" + ", ".join(f"{x:.11g}" for x in value.ravel()) + "]")
+        print(f"{args.card_id} = {shown}" + (f"   {unit}" if unit else "") + order)
+    return 0
+
+
 def _cmd_bounds(args, extra: list[str]) -> int:
+    from rlcert import theory  # sympy only; numpy comes with rlcert.bounds, for numbers
+
     fmt = args.format
     if args.bounds_command == "list":
         if extra:
@@ -171,19 +428,10 @@ def _cmd_bounds(args, extra: list[str]) -> int:
         return 0
     params = _parse_card_params(extra)
     if args.bounds_command == "eval":
-        card = theory.get(args.card_id)
-        value = bounds.evaluate(args.card_id, **params)
-        if fmt == "json":
-            print(json.dumps({"card_id": args.card_id, "params": params,
-                              "value": np.asarray(value).tolist(), "constants": card.constants,
-                              "guarantee": card.guarantee}, indent=1))
-        elif fmt == "latex":
-            print(f"{card.latex()} = {float(np.asarray(value).ravel()[0]):.6g}")
-        else:
-            print(f"{args.card_id} = {np.asarray(value)}" + ("" if card.constants == "explicit"
-                  else "   (constants: order only; this is the rate with constant 1)"))
-        return 0
+        return _cmd_bounds_eval(args, params, fmt)
     if args.bounds_command == "invert":
+        from rlcert import bounds
+
         root = bounds.invert(args.card_id, args.solve_for, args.value, integer=args.integer,
                              **params)
         if fmt == "json":
@@ -192,15 +440,22 @@ def _cmd_bounds(args, extra: list[str]) -> int:
         else:
             print(f"{args.solve_for} = {root:.10g}")
         return 0
-    table = compare(args.card_ids, **params)
+    from rlcert.bounds.compare import compare
+
+    table = compare(args.card_ids, T_unit=args.convert_T, **params)
     print(table.to_json() if fmt == "json" else table.to_latex() if fmt == "latex" else table)
     return 0
 
 
+# -- verify, checks, replay ----------------------------------------------------------------------
+
 def load_factory(spec: str):
-    """The subject named ``module:factory`` on the command line: the attribute ``factory`` of the
-    importable module ``module`` (a class or a function returning the subject), called with no
-    arguments. The module may also be a path to a ``.py`` file."""
+    """The subject named ``module:factory`` on the command line.
+
+    ``factory`` is an attribute of the importable module ``module`` (a class or a function
+    returning the subject) and is called with no arguments. The module may also be a path to a
+    ``.py`` file.
+    """
     import importlib
     import importlib.util
 
@@ -213,6 +468,7 @@ def load_factory(spec: str):
             raise CliError(f"--algorithm {spec!r}: no file {module_name!r}")
         loader_spec = importlib.util.spec_from_file_location(
             "rlcert_user_algorithm_" + os.path.basename(module_name)[:-3], module_name)
+        assert loader_spec is not None and loader_spec.loader is not None
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[loader_spec.name] = module
         loader_spec.loader.exec_module(module)
@@ -249,7 +505,7 @@ def _cmd_verify(args) -> int:
         if value is not None and value < 1:
             raise CliError(f"--{name.replace('_', '-')} {value} must be a positive integer")
     extra = load_claims(args.claims) if args.claims else None
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if args.algorithm:
         kwargs["algorithm"] = load_factory(args.algorithm)
     if args.param:
@@ -288,6 +544,8 @@ def _cmd_replay(args) -> int:
     return 1 if out.get("passed") is False else 0
 
 
+# -- the parser ----------------------------------------------------------------------------------
+
 def _nonnegative_int(text: str) -> int:
     try:
         value = int(text)
@@ -305,27 +563,57 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rlcert", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+_RAW = argparse.RawDescriptionHelpFormatter
 
-    p = sub.add_parser("solve", help="solve a zoo instance or a saved model exactly")
-    p.add_argument("instance", help=f"zoo name ({', '.join(instances.names())}) or a .npz file")
+
+def _add_solve(sub) -> None:
+    p = sub.add_parser("solve", help="solve a zoo instance or a saved model exactly",
+                       description="Solve a zoo instance or a model saved with "
+                       "TabularMDP.save / FiniteHorizonMDP.save, and print V, the policy, the "
+                       "optimal actions and the certificate (a proven bound on ||V - V*||).",
+                       epilog="examples:\n  rlcert solve riverswim -p n=6 --gamma 0.95\n"
+                       "  rlcert solve garnet -p S=200 -p A=4 -p branching=5 --gamma 0.99 "
+                       "--method vi\n  rlcert solve riverswim -p n=6 --horizon 20\n"
+                       "  rlcert solve model.npz --gamma 0.9 --format json",
+                       formatter_class=_RAW)
+    p.add_argument("instance", help="a zoo name ('rlcert instances' lists them with their "
+                   "parameters) or the path of a saved model (.npz)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="instance parameter, repeatable (e.g. -p n=6 -p seed=3)")
-    p.add_argument("--gamma", type=float, default=None, help="discount factor")
-    p.add_argument("--horizon", type=int, default=None, help="solve the episodic version")
-    p.add_argument("--method", choices=METHODS, default="auto")
-    p.add_argument("--tol", type=float, default=1e-8, help="certificate asked for")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+                   help="a zoo instance's parameter, repeatable (e.g. -p n=6 -p seed=3)")
+    p.add_argument("--gamma", type=float, default=None,
+                   help="discount factor: G < 1 discounted, G = 1 total reward; replaces a "
+                        "saved model's own")
+    p.add_argument("--horizon", type=int, default=None,
+                   help="solve the episodic version with this horizon (backward induction)")
+    p.add_argument("--method", choices=SOLVE_METHODS, default="auto",
+                   help="solver of a discounted model: value iteration, Gauss-Seidel, policy "
+                        "iteration, modified PI, linear program (default: auto, policy "
+                        "iteration)")
+    p.add_argument("--tol", type=float, default=1e-8,
+                   help="certificate asked for, a bound on ||V - V*||_inf (default: 1e-8)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="output format (default: text)")
     p.add_argument("--max-rows", type=_nonnegative_int, default=30,
-                   help="states printed in text format")
+                   help="states printed in text format (default: 30)")
     p.set_defaults(func=_cmd_solve)
 
-    p = sub.add_parser("instances", help="list the instance zoo")
+
+def _add_instances(sub) -> None:
+    p = sub.add_parser("instances", help="list the instance zoo",
+                       description="List the zoo instances that 'rlcert solve NAME' builds, "
+                       "with their parameters and defaults (pass them as -p KEY=VALUE).")
     p.set_defaults(func=_cmd_instances)
 
-    p = sub.add_parser("verify", help="run theorem checks and write a report")
+
+def _add_verify(sub) -> None:
+    p = sub.add_parser("verify", help="run theorem checks and write a report",
+                       description="Run theorem checks (rlcert's own subjects, or yours) and "
+                       "write a report: report.md, report.html, results.json and plots. Exit "
+                       "code 1 when a check is violated.",
+                       epilog="examples:\n  rlcert verify --quick\n"
+                       "  rlcert verify --only 'bandits.*' --n-trials 200\n"
+                       "  rlcert verify --claims examples/claims_example.py --out claims-report",
+                       formatter_class=_RAW)
     p.add_argument("--quick", action="store_true",
                    help="the quick subset with the quick trial counts (the default)")
     p.add_argument("--full", action="store_true", help="every check, with the full trial counts")
@@ -337,27 +625,45 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the subject of the checks run by FACTORY() from MODULE (an "
                         "importable module or a .py file)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a check parameter (rlcert checks list shows them), repeatable")
-    p.add_argument("--n-trials", type=int, default=None, help="override every check's count")
-    p.add_argument("--seed", type=_nonnegative_int, default=0)
-    p.add_argument("--backend", choices=("loky", "serial", "dask"), default="loky")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://host:port")
-    p.add_argument("--jobs", type=int, default=None, help="joblib workers (default: all cores)")
-    p.add_argument("--out", default="rlcert-report", help="report directory (the files of a "
-                   "report written there before are replaced)")
+                   help="override a check parameter ('rlcert checks list' shows them), "
+                        "repeatable")
+    p.add_argument("--n-trials", type=int, default=None, metavar="N",
+                   help="override every check's trial count")
+    p.add_argument("--seed", type=_nonnegative_int, default=0,
+                   help="root seed; trial i gets SeedSequence(seed).spawn(n)[i] (default: 0)")
+    p.add_argument("--backend", choices=("loky", "serial", "dask"), default="loky",
+                   help="where trials run: joblib processes, this process, or a Dask cluster "
+                        "(default: loky); results are identical on every backend")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address, tcp://host:port (with --backend dask)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="joblib workers (default: all cores)")
+    p.add_argument("--out", default="rlcert-report", metavar="DIR",
+                   help="report directory; the files of a report written there before are "
+                        "replaced (default: rlcert-report)")
     p.add_argument("--progress", action="store_true",
                    help="progress bars (the default when standard error is a terminal)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("checks", help="list the registered checks")
-    p.add_argument("verb", choices=("list",))
-    p.add_argument("--only", default=None, metavar="PATTERN")
+
+def _add_checks(sub) -> None:
+    p = sub.add_parser("checks", help="list the registered checks",
+                       description="List the registered checks: id, card, subject, instances, "
+                       "parameters.")
+    p.add_argument("verb", choices=("list",), help="what to do with them: list")
+    p.add_argument("--only", default=None, metavar="PATTERN",
+                   help="the checks whose id matches a glob or substring")
     p.add_argument("--quick", action="store_true", help="only the quick subset")
     p.set_defaults(func=_cmd_checks)
 
-    p = sub.add_parser("replay", help="re-run a saved counterexample")
-    p.add_argument("file")
+
+def _add_replay(sub) -> None:
+    p = sub.add_parser("replay", help="re-run a saved counterexample",
+                       description="Re-run the trial a violated check saved "
+                       "(counterexample_<check>.npz) and print what it measures now. Exit "
+                       "code 1 when the trial fails again.")
+    p.add_argument("file", help="a counterexample_<check>.npz file from a report directory")
     p.add_argument("--algorithm", default=None, metavar="MODULE:FACTORY",
                    help="replay with this subject instead of the one the file names")
     p.add_argument("--allow-import", action="store_true",
@@ -365,33 +671,148 @@ def build_parser() -> argparse.ArgumentParser:
                         "only for files you trust)")
     p.set_defaults(func=_cmd_replay)
 
-    pb = sub.add_parser("bounds", help="the theorem catalog: list, show, eval, invert, compare")
-    bsub = pb.add_subparsers(dest="bounds_command", required=True)
-    fmt = _Parser(add_help=False)
-    fmt.add_argument("--format", choices=("text", "json", "latex"), default="text")
-    q = bsub.add_parser("list", parents=[fmt], help="list cards")
-    q.add_argument("--setting", choices=theory.SETTINGS)
-    q.add_argument("--kind", choices=theory.KINDS)
-    q.add_argument("--constants", choices=theory.CONSTANTS)
-    q.add_argument("--search", help="words to look for in ids, titles, references and notes")
-    q = bsub.add_parser("show", parents=[fmt], help="statement, formula, units, domain, reference")
-    q.add_argument("card_id")
-    q = bsub.add_parser("eval", parents=[fmt], help="evaluate a card: --NAME VALUE ...")
-    q.add_argument("card_id")
-    q = bsub.add_parser("invert", parents=[fmt], help="solve bound = value for one parameter")
-    q.add_argument("card_id")
-    q.add_argument("--solve-for", required=True)
-    q.add_argument("--value", type=float, required=True)
-    q.add_argument("--integer", action="store_true", help="smallest integer meeting the target")
-    q = bsub.add_parser("compare", parents=[fmt], help="several cards on one table")
-    q.add_argument("card_ids", nargs="+")
+
+def _add_bounds(sub, full: bool) -> None:
+    pb = sub.add_parser("bounds", help="the theorem catalog: list, show, eval, invert, compare",
+                        description="The theorem catalog and its numbers: every card's bound "
+                        "with the source's constants (or its rate, marked 'order').",
+                        epilog="examples:\n  rlcert bounds list --setting episodic\n"
+                        "  rlcert bounds show regret.ucrl2.upper\n"
+                        "  rlcert bounds eval bandit.ucb1.upper --n 1e5 --Delta 0.1,0.3\n"
+                        "  rlcert bounds invert concentration.weissman_l1 --solve-for n "
+                        "--value 0.1 --integer --S 10 --delta 0.05\n"
+                        "  rlcert bounds compare regret.ucbvi_bf.upper "
+                        "regret.episodic_stationary.lower --H 20 --S 6 --A 2 --T 1e6 "
+                        "--convert-T steps", formatter_class=_RAW)
     pb.set_defaults(func=_cmd_bounds, takes_extra=True)
+    bsub = pb.add_subparsers(dest="bounds_command", required=True, metavar="SUBCOMMAND")
+    fmt = _Parser(add_help=False)
+    fmt.add_argument("--format", choices=("text", "json", "latex"), default="text",
+                     help="output format (default: text)")
+    settings: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    constants: Sequence[str] | None = None
+    if full:  # else a stand-in, never parsed with: only the subcommand run gets the real parser
+        from rlcert import theory
+        settings, kinds, constants = theory.SETTINGS, theory.KINDS, theory.CONSTANTS
+    card_help = "a card id ('rlcert bounds list' shows them)"
+    q = bsub.add_parser("list", parents=[fmt], help="list cards",
+                        description="List the catalog's cards: id, kind, constants, guarantee, "
+                        "title.")
+    q.add_argument("--setting", choices=settings, help="only the cards of this setting")
+    q.add_argument("--kind", choices=kinds, help="only upper or only lower bounds")
+    q.add_argument("--constants", choices=constants,
+                   help="only the cards with the source's explicit constants, or only the "
+                        "order-only ones")
+    q.add_argument("--search", metavar="WORDS",
+                   help="words to look for in ids, titles, references and notes")
+    q = bsub.add_parser("show", parents=[fmt], help="statement, formula, units, domain, reference",
+                        description="Print a card: statement, formula, units, domain, "
+                        "parameters, constants status and reference.")
+    q.add_argument("card_id", help=card_help)
+    q = bsub.add_parser("eval", parents=[fmt], help="evaluate a card: --NAME VALUE ...",
+                        description="Evaluate a card's bound at the parameters given; the value "
+                        "is printed with its unit (total samples, T in steps, ...).",
+                        usage="rlcert bounds eval [-h] [--format {text,json,latex}] CARD "
+                        "--NAME VALUE [--NAME VALUE ...]",
+                        epilog=CARD_PARAMS_HELP + "\n\nexamples:\n"
+                        "  rlcert bounds eval generative.azar2013.lower --S 100 --A 10 "
+                        "--gamma 0.99 --eps 0.1 --delta 0.0005\n"
+                        "  rlcert bounds eval bandit.ucb1.upper --n 1e3,1e4,1e5 --Delta 0.1,0.3 "
+                        "--format latex", formatter_class=_RAW)
+    q.add_argument("card_id", metavar="CARD", help=card_help)
+    q = bsub.add_parser("invert", parents=[fmt], help="solve bound = value for one parameter",
+                        description="Solve bound = VALUE for the parameter --solve-for names, "
+                        "the others given as --NAME VALUE (monotone root finding on the "
+                        "parameter's domain).",
+                        usage="rlcert bounds invert [-h] [--format {text,json,latex}] CARD "
+                        "--solve-for NAME --value VALUE [--integer] --NAME VALUE ...",
+                        epilog=CARD_PARAMS_HELP.replace("Give every parameter",
+                                                        "Give every other parameter")
+                        + "\n\nexample:\n  rlcert bounds invert concentration.weissman_l1 "
+                        "--solve-for n --value 0.1 --integer --S 10 --delta 0.05",
+                        formatter_class=_RAW)
+    q.add_argument("card_id", metavar="CARD", help=card_help)
+    q.add_argument("--solve-for", required=True, metavar="NAME",
+                   help="the parameter to solve for (a scalar symbol of the card)")
+    q.add_argument("--value", type=float, required=True,
+                   help="the target value of the bound")
+    q.add_argument("--integer", action="store_true", help="smallest integer meeting the target")
+    q = bsub.add_parser("compare", parents=[fmt], help="several cards on one table",
+                        description="Evaluate several cards at the same parameters, each upper "
+                        "bound next to its matching lower bound (upper/lower ratio). Notes flag "
+                        "an upper bound at or above its trivial bound (vacuous) and a pair whose "
+                        "units of T differ.",
+                        usage="rlcert bounds compare [-h] [--format {text,json,latex}] "
+                        "[--convert-T {steps,episodes}] CARD [CARD ...] --NAME VALUE ...",
+                        epilog=CARD_PARAMS_HELP + " A card ignores the parameters it does not "
+                        "use.\n\nexample:\n  rlcert bounds compare regret.ucbvi_bf.upper "
+                        "regret.episodic_stationary.lower --H 20 --S 6 --A 2 --T 1e6 "
+                        "--convert-T steps", formatter_class=_RAW)
+    q.add_argument("card_ids", nargs="+", metavar="CARD", help="card ids")
+    q.add_argument("--convert-T", dest="convert_T", choices=("steps", "episodes"), default=None,
+                   help="the unit of the --T given: each card is evaluated at T converted to "
+                        "its own unit (steps = H * episodes; needs --H), so that cards counting "
+                        "in different units are compared at the same horizon")
+
+
+def build_parser(command: str | None = "all") -> argparse.ArgumentParser:
+    """The ``rlcert`` argument parser.
+
+    Parameters
+    ----------
+    command : str or None
+        ``"all"`` (the default) builds every subcommand completely. Otherwise only the
+        subcommand named is built completely (the one being run), the others get their name
+        and one-line help, so that ``rlcert --help`` imports nothing heavy.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = _Parser(prog="rlcert", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=_RAW)
+    parser.add_argument("--version", action="version", version=f"rlcert {__version__}",
+                        help="print rlcert's version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    adders: dict[str, Callable[..., None]] = {
+        "solve": _add_solve, "instances": _add_instances, "verify": _add_verify,
+        "checks": _add_checks, "replay": _add_replay,
+    }
+    for name in COMMANDS:
+        if name == "bounds":
+            _add_bounds(sub, full=command in ("all", "bounds"))
+        else:
+            adders[name](sub)
+    _wrap_descriptions(parser)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``rlcert`` console script."""
-    parser = build_parser()
+def _wrap_descriptions(parser: argparse.ArgumentParser, width: int = 92) -> None:
+    """Fill every description to ``width`` columns (the raw formatter keeps the examples of the
+    epilogs as written, and would print a description on one line)."""
+    import textwrap
+
+    if parser.description:
+        parser.description = textwrap.fill(parser.description, width)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _wrap_descriptions(sub, width)
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs (its first word that names one), or None."""
+    for tok in argv:
+        if tok in COMMANDS:
+            return tok
+        if not tok.startswith("-"):
+            return None
+    return None
+
+
+def _run(argv: Sequence[str]) -> int:
+    parser = build_parser(_command_of(argv))
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "takes_extra", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -400,8 +821,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.func(args, extra)
         return args.func(args)
     except (ValueError, OSError, KeyError) as exc:  # rlcert input errors are ValueError subclasses
+        if isinstance(exc, BrokenPipeError):
+            raise
         print(f"rlcert {args.command}: error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rlcert`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``rlcert`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 a check violated, 2 bad input, 141 a closed output pipe.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (rlcert ... | head): stop quietly, as a command killed by SIGPIPE
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+            pass
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

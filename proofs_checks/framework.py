@@ -104,9 +104,10 @@ class Check:
         if self.guarantee not in GUARANTEES:
             raise CheckError(f"check {self.check_id}: guarantee={self.guarantee!r} is not one of "
                              f"{GUARANTEES}")
-        if self.protocol not in (None, "bandit", "episodic", "generative", "offline"):
+        from .protocols import REQUIRED
+        if self.protocol is not None and self.protocol not in REQUIRED:
             raise CheckError(f"check {self.check_id}: protocol={self.protocol!r} is not one of "
-                             f"None, 'bandit', 'episodic', 'generative', 'offline'")
+                             f"None, {', '.join(repr(k) for k in REQUIRED)}")
 
     def describe(self) -> str:
         """Three lines for ``rlcert checks list``."""

@@ -14,6 +14,13 @@ transcript.
 :func:`play_bandit`, :func:`play_episodic` and :func:`play_generative` return a
 :class:`BanditTranscript`, :class:`EpisodicTranscript` or :class:`GenerativeTranscript`; a subject
 that breaks its protocol ends the run early with ``violation`` naming the step.
+
+:func:`play_continuing` runs a non-episodic subject on one trajectory of a
+:class:`~rlcert.mdp.TabularMDP` (``u_0`` the start state, then per step ``u_r``, ``u_s``) and
+returns a :class:`ContinuingTranscript`; the verifier's measurements of it are
+:meth:`ContinuingTranscript.regret`, :meth:`ContinuingTranscript.pseudo_regret`,
+:func:`exploration_mistakes` (the sample complexity of exploration, frozen-policy proxy) and
+:func:`doubling_episodes` (the episodes of the doubling rule, reconstructed from the path).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from rlcert.estimators.bandits.instances import KIND_BERNOULLI, KIND_GAUSSIAN, KIND_TABLE
 from rlcert.estimators.base import protocol_seeds
@@ -474,6 +482,258 @@ def play_offline(subject, model, behaviour, n: int, seed, *, reward_noise: str =
     return OfflineTranscript(data, result, policy, V, violation)
 
 
+# -- continuing (non-episodic) ------------------------------------------------------------------
+@dataclass
+class ContinuingTranscript:
+    """What the verifier saw in one continuing run.
+
+    Attributes
+    ----------
+    states, actions, rewards : ndarray (n,)
+        The path: ``s_t``, ``a_t`` and the reward ``r_t`` the verifier's environment paid
+        (0-based steps).
+    switch_steps : ndarray (K,) int
+        The 0-based steps at which the subject's declaration (``policy()``, and
+        ``optimistic_model()`` when recorded) changed; the first entry is 0. Empty when the subject
+        declares no policy.
+    policies : ndarray (K, S) int
+        The declared policy from each switch on.
+    models : tuple (ndarray (K, S, S), ndarray (K, S)) or None
+        The declared optimistic rows ``p~(. | s, pi(s))`` and rewards ``r~(s, pi(s))``.
+    q_margins : ndarray (n,) or None
+        ``min_{s, a} (Q_t(s, a) - Q*(s, a))`` of the declared ``q_values()`` at every step (when
+        recorded, against the ``Q_star`` the check passed).
+    R : ndarray (S, A)
+        The model's expected rewards.
+    violation : str or None
+        Why the run stopped early, naming the step.
+    n_steps : int
+        Steps asked for.
+    """
+
+    states: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    switch_steps: np.ndarray
+    policies: np.ndarray
+    models: tuple | None
+    q_margins: np.ndarray | None
+    R: np.ndarray
+    violation: str | None
+    n_steps: int
+
+    @property
+    def complete(self) -> bool:
+        return self.violation is None and self.states.shape[0] == self.n_steps
+
+    @property
+    def declared(self) -> bool:
+        return self.switch_steps.shape[0] > 0
+
+    def regret(self, g_star: float) -> float:
+        """``T g* - sum_t r_t`` (realised regret of Jaksch et al. 2010, eq. (1))."""
+        return float(self.states.shape[0] * g_star - self.rewards.sum())
+
+    def pseudo_regret(self, g_star: float) -> float:
+        """``sum_t (g* - r(s_t, a_t))`` with the model's expected rewards."""
+        return float(np.sum(g_star - self.R[self.states, self.actions]))
+
+    def cumulative_regret(self, g_star: float) -> np.ndarray:
+        """``t g* - sum_{tau <= t} r_tau`` for ``t = 1..n``."""
+        return g_star * np.arange(1, self.states.shape[0] + 1) - np.cumsum(self.rewards)
+
+    def record_of_step(self) -> np.ndarray:
+        """For each step, the index of the declaration in force (``-1`` before the first)."""
+        return np.searchsorted(self.switch_steps, np.arange(self.states.shape[0]),
+                               side="right") - 1
+
+
+def _dedupe(steps, policies, models):
+    """Keep the records whose declaration differs from the previous one."""
+    K = steps.shape[0]
+    keep = np.ones(K, dtype=bool)
+    for k in range(1, K):
+        same = np.array_equal(policies[k], policies[k - 1])
+        if same and models is not None:
+            same = np.array_equal(models[0][k], models[0][k - 1]) and \
+                np.array_equal(models[1][k], models[1][k - 1])
+        keep[k] = not same
+    return steps[keep], policies[keep], None if models is None else (models[0][keep],
+                                                                     models[1][keep])
+
+
+def play_continuing(subject, mdp, n_steps: int, seed, *, reward_noise: str = "bernoulli",
+                    record_model: bool = False, Q_star=None, fast: bool = True
+                    ) -> ContinuingTranscript:
+    """Run ``subject`` for ``n_steps`` steps of one trajectory of the verifier's ``mdp`` (a
+    :class:`~rlcert.mdp.TabularMDP`; rewards ``r(s, a)``, or ``Bernoulli(r(s, a))`` with
+    ``reward_noise="bernoulli"``).
+
+    Per step: ``a_t = act(s_t)``; with ``policy()`` the declared policy must play ``a_t`` at
+    ``s_t`` (else the run stops with a violation); with ``record_model`` the declared
+    ``optimistic_model()`` is recorded with it; with ``Q_star`` the margin ``min (Q_t - Q*)`` of
+    ``q_values()`` is recorded at every step. Then the verifier draws ``u_r`` and ``u_s``.
+    """
+    extra = (("optimistic_model",) if record_model else ()) + \
+        (("q_values",) if Q_star is not None else ())
+    require(subject, "continuing", extra)
+    if reward_noise not in ("none", "bernoulli"):
+        raise ProtocolError(f"reward_noise={reward_noise!r} is not 'none' or 'bernoulli'")
+    S, A = mdp.n_states, mdp.n_actions
+    T = int(n_steps)
+    R = np.array(mdp.R)
+    if fast and native(subject):
+        tr = subject.transcript(mdp, n_steps=T, seed=seed, reward_noise=reward_noise,
+                                record_model=record_model,
+                                **({"Q_star": Q_star} if Q_star is not None else {}))
+        steps, pols, models = _dedupe(np.asarray(tr["switch_steps"]), np.asarray(tr["policies"]),
+                                      tr["models"] if record_model else None)
+        return ContinuingTranscript(tr["states"], tr["actions"], tr["rewards"], steps, pols,
+                                    models, tr.get("q_margins") if Q_star is not None else None,
+                                    R, None, T)
+    env, subject_seed = protocol_seeds(seed)
+    P = np.ascontiguousarray(mdp.dense_P())
+    initial = np.ascontiguousarray(mdp.initial, dtype=np.float64)
+    bernoulli = reward_noise == "bernoulli"
+    has_policy = callable(getattr(subject, "policy", None))
+    _reset(subject, (S, A, subject_seed), "n_steps", T)
+    states, actions = np.empty(T, np.int64), np.empty(T, np.int64)
+    rewards = np.empty(T)
+    margins = np.empty(T) if Q_star is not None else None
+    steps, pols, mp, mr = [], [], [], []
+    last_pol = last_model = None
+    violation = None
+    t = 0
+    s = int(sample_categorical(initial, env.random()))
+    try:
+        for t in range(T):
+            a = _index(subject.act(s), A, f"step {t}: act({s})")
+            if has_policy:
+                pol = np.asarray(subject.policy())
+                if pol.shape != (S,) or not np.issubdtype(pol.dtype, np.integer) \
+                        or (pol.size and (pol.min() < 0 or pol.max() >= A)):
+                    raise _Broken(f"step {t}: policy() returned shape {pol.shape} and dtype "
+                                  f"{pol.dtype}; expected ({S},) actions in [0, {A})")
+                if int(pol[s]) != a:
+                    raise _Broken(f"step {t}: the declared policy plays action {int(pol[s])} in "
+                                  f"state {s}; act({s}) chose {a}")
+                changed = last_pol is None or not np.array_equal(pol, last_pol)
+                if record_model:
+                    pt, rt = subject.optimistic_model()
+                    pt = _probabilities(pt, (S, S), f"step {t}: optimistic_model() rows")
+                    rt = _real_vector(rt, (S,), f"step {t}: optimistic_model() rewards")
+                    changed = changed or not (np.array_equal(pt, last_model[0])
+                                              and np.array_equal(rt, last_model[1]))
+                if changed:
+                    steps.append(t)
+                    pols.append(pol.astype(np.int64))
+                    if record_model:
+                        mp.append(pt)
+                        mr.append(rt)
+                        last_model = (pt, rt)
+                    last_pol = pol.copy()
+            if margins is not None:
+                Q = _real_vector(subject.q_values(), (S, A), f"step {t}: q_values()")
+                margins[t] = float(np.min(Q - Q_star))
+            u_r = env.random()
+            u_s = env.random()
+            r = float(R[s, a])
+            if bernoulli:
+                r = 1.0 if u_r < r else 0.0
+            s2 = int(sample_categorical(P[s, a], u_s))
+            states[t], actions[t], rewards[t] = s, a, r
+            subject.observe(s, a, r, s2)
+            s = s2
+        t = T
+    except _Broken as exc:
+        violation = str(exc)
+    models = (np.array(mp).reshape(-1, S, S), np.array(mr).reshape(-1, S)) if record_model \
+        else None
+    return ContinuingTranscript(states[:t], actions[:t], rewards[:t],
+                                np.array(steps, dtype=np.int64),
+                                np.array(pols, dtype=np.int64).reshape(-1, S), models,
+                                None if margins is None else margins[:t], R, violation, T)
+
+
+def discounted_policy_values(model, policies: np.ndarray) -> np.ndarray:
+    """``V^pi`` (``(K, S)``) of each stationary policy in ``policies`` (``(K, S)``) in the
+    discounted ``model``, by exact linear solves ``(I - gamma P_pi) V = r_pi`` (one per distinct
+    policy)."""
+    P, R, g = model.dense_P(), np.asarray(model.R), model.gamma
+    S = model.n_states
+    out = np.empty((policies.shape[0], S))
+    cache: dict[bytes, np.ndarray] = {}
+    idx = np.arange(S)
+    for k, pol in enumerate(policies):
+        key = pol.tobytes()
+        if key not in cache:
+            cache[key] = np.linalg.solve(np.eye(S) - g * P[idx, pol], R[idx, pol])
+        out[k] = cache[key]
+    return out
+
+
+def exploration_mistakes(tr: ContinuingTranscript, model, eps: float, V_star=None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    r"""The steps counted by the sample complexity of exploration (Kakade 2003), with the
+    frozen-policy proxy: step ``t`` is a mistake when ``V^{pi_t}(s_t) < V*(s_t) - eps``, with
+    ``pi_t`` the stationary policy the subject declared in force at step ``t`` and ``V^{pi_t}``
+    its exact discounted value in ``model`` (the value of the algorithm from ``s_t`` if it
+    stopped updating at ``t``; it equals the algorithm's own value whenever the algorithm's
+    policy does not change after ``t``). Returns ``(mistake (n,) bool, V^{pi_t}(s_t) (n,))``.
+    The subject must declare ``policy()``."""
+    if not tr.declared:
+        raise ProtocolError("the sample complexity of exploration is measured from declared "
+                            "policies: the subject declared none (policy())")
+    if V_star is None:
+        from rlcert.mdp import solve
+        V_star = solve(model).V
+    V_pol = discounted_policy_values(model, tr.policies)
+    rec = tr.record_of_step()
+    v = V_pol[rec, tr.states]
+    return v < np.asarray(V_star)[tr.states] - eps, v
+
+
+def doubling_episodes(tr: ContinuingTranscript, S: int, A: int) -> np.ndarray:
+    r"""The 0-based steps at which an episode of the doubling rule starts, reconstructed by the
+    verifier from the path and the declared policies (Jaksch et al. 2010, Figure 1, step 5):
+    with ``N`` the visits before the current episode, ``nu`` those inside it and ``pi`` the
+    policy declared at its start, an episode starts at step ``t`` when ``t = 0`` or
+    ``nu(s_t, pi(s_t)) >= max{1, N(s_t, pi(s_t))}``; then ``N += nu``, ``nu = 0`` and ``pi`` is
+    the policy declared at ``t``."""
+    if not tr.declared:
+        raise ProtocolError("episodes are reconstructed from declared policies: the subject "
+                            "declared none (policy())")
+    starts = np.empty(tr.states.shape[0], np.int64)
+    k = _doubling(tr.states, tr.actions, tr.record_of_step(), tr.policies, S, A, starts)
+    return starts[:k].copy()
+
+
+@njit(cache=True)
+def _doubling(states, actions, rec, policies, S, A, starts):
+    N = np.zeros((S, A), np.int64)
+    nu = np.zeros((S, A), np.int64)
+    k = 0
+    cur = -1
+    for t in range(states.shape[0]):
+        s = states[t]
+        new = cur < 0
+        if not new:
+            b = policies[cur, s]
+            new = nu[s, b] >= max(1, N[s, b])
+        if new:
+            for x in range(S):
+                for y in range(A):
+                    N[x, y] += nu[x, y]
+                    nu[x, y] = 0
+            cur = rec[t]
+            starts[k] = t
+            k += 1
+        nu[s, actions[t]] += 1
+    return k
+
+
 __all__ = ["play_bandit", "play_episodic", "play_generative", "play_offline",
+           "play_continuing", "exploration_mistakes", "doubling_episodes",
+           "discounted_policy_values",
            "BanditTranscript", "EpisodicTranscript", "GenerativeTranscript", "OfflineTranscript",
-           "native", "accepts"]
+           "ContinuingTranscript", "native", "accepts"]

@@ -4,27 +4,33 @@ The verifier never trusts its subject. It owns the environment, the sampler and 
 subject only acts and declares, through the methods below, and every number a verdict rests on is
 computed by the verifier from what it observed (:mod:`.harness`).
 
-=================  ====================================================================  ===========================================
-subject            methods the verifier calls                                             what the verifier measures itself
-=================  ====================================================================  ===========================================
+=================  ======================================================================  ===========================================
+subject            methods the verifier calls                                              what the verifier measures itself
+=================  ======================================================================  ===========================================
 bandit             ``reset(n_arms, seed)``, ``select() -> arm``, ``update(arm, reward)``;  pseudo-regret from the arms played; regret
-                   optional ``probabilities() -> p`` (the verifier draws the arm),        against the best arm of a table; expected
-                   ``indices() -> (n_arms,)`` (the arm played must maximise them)         regret from declared ``p``; index coverage
+                   optional ``probabilities() -> p`` (the verifier draws the arm),         against the best arm of a table; expected
+                   ``indices() -> (n_arms,)`` (the arm played must maximise them)          regret from declared ``p``; index coverage
 episodic           ``reset(S, A, H, seed)``, ``start_episode() -> policy`` (``(H, S)``     ``initial . (V*_1 - V^{pi_k}_1)`` of each
-                   actions or ``(H, S, A)`` probabilities, or ``None``),                  declared policy; every action played checked
-                   ``observe(h, s, a, r, s_next)``; optional ``act(h, s) -> a``,          against it; realised regret
-                   ``q_values() -> (H, S, A)``                                            ``sum_k V*_1(s_1^k) - G_k``; optimism margin
-                                                                                         ``min (Q_k - Q*)`` of declared Q tables
-generative         ``estimate(sampler, *, rewards, gamma, budget, seed) -> result``       samples drawn (the verifier's sampler counts
-                   with ``Q``, ``policy``, ``V`` or ``gain``; samples only through        them and refuses draws past the budget);
+                   actions or ``(H, S, A)`` probabilities, or ``None``),                   declared policy; every action played checked
+                   ``observe(h, s, a, r, s_next)``; optional ``act(h, s) -> a``,           against it; realised regret
+                   ``q_values() -> (H, S, A)``                                             ``sum_k V*_1(s_1^k) - G_k``; optimism margin
+                                                                                           ``min (Q_k - Q*)`` of declared Q tables
+generative         ``estimate(sampler, *, rewards, gamma, budget, seed) -> result``        samples drawn (the verifier's sampler counts
+                   with ``Q``, ``policy``, ``V`` or ``gain``; samples only through         them and refuses draws past the budget);
                    ``sampler(s, a, n)``, ``sampler.counts(n)``, ``sampler.synchronous()``  errors of the returned estimate
 offline            ``fit(dataset) -> result`` with ``policy`` (and ``V`` for pessimism     the returned policy's exact value; the
-                   checks); the verifier makes the dataset with its own behaviour policy  estimate against it
-solver / width     a function with the signature the check documents                      its outputs against the oracle
-=================  ====================================================================  ===========================================
+                   checks); the verifier makes the dataset with its own behaviour policy   estimate against it
+continuing         ``reset(S, A, seed)``, ``act(s) -> a``, ``observe(s, a, r, s_next)``;   regret ``T g* - sum_t r_t`` and pseudo-regret
+                   optional ``policy() -> (S,)`` (the stationary policy in force, checked  ``sum_t (g* - r(s_t, a_t))``; the sample
+                   against every action), ``optimistic_model() -> (p~, r~)``,              complexity of exploration of the declared
+                   ``q_values() -> (S, A)``                                                policies (frozen-policy proxy); episodes
+                                                                                           and optimism from the declarations
+solver / width     a function with the signature the check documents                       its outputs against the oracle
+=================  ======================================================================  ===========================================
 
-Optional keywords: the verifier passes ``n_steps=`` (bandits) or ``n_episodes=`` (episodic) to
-``reset`` when the subject's ``reset`` accepts it (learners tuned for a horizon need it).
+Optional keywords: the verifier passes ``n_steps=`` (bandits, continuing) or ``n_episodes=``
+(episodic) to ``reset`` when the subject's ``reset`` accepts it (learners tuned for a horizon need
+it).
 
 A subject that breaks its protocol (an arm outside ``[0, n_arms)``, a declared policy of the wrong
 shape, an action that is not the declared one, a draw past the budget) fails that trial with a
@@ -109,12 +115,35 @@ class OfflineSubject(Protocol):
         """An estimate with ``policy`` (and ``V``)."""
 
 
+@runtime_checkable
+class ContinuingSubject(Protocol):
+    """A non-episodic learner as the verifier runs it, on one trajectory that never resets.
+
+    At every step ``t`` the verifier asks ``act(s_t)``; when the subject defines ``policy()`` it
+    then reads the stationary policy the subject declares to be in force (``(S,)`` actions: the
+    policy it would keep playing if it never updated again), checks that it plays ``a_t`` at
+    ``s_t``, and records it whenever it changes (with ``optimistic_model()`` and ``q_values()``
+    when a check asks for them). The verifier then draws ``r_t`` and ``s_{t+1}`` from its own
+    model and calls ``observe(s_t, a_t, r_t, s_{t+1})``.
+    """
+
+    def reset(self, S: int, A: int, seed: int) -> None:
+        """Start a run on ``S`` states and ``A`` actions; the subject's randomness from ``seed``."""
+
+    def act(self, s: int) -> int:
+        """The action at state ``s`` (the current step)."""
+
+    def observe(self, s: int, a: int, r: float, s_next: int) -> None:
+        """The transition observed at the current step."""
+
+
 #: The methods each protocol requires, for error messages.
 REQUIRED = {
     "bandit": ("reset", "select", "update"),
     "episodic": ("reset", "start_episode", "observe"),
     "generative": ("estimate",),
     "offline": ("fit",),
+    "continuing": ("reset", "act", "observe"),
 }
 
 
@@ -137,4 +166,5 @@ def require(subject, kind: str, extra: tuple[str, ...] = ()) -> None:
 
 
 __all__ = ["BanditSubject", "EpisodicSubject", "GenerativeSubject", "OfflineSubject",
+           "ContinuingSubject",
            "ProtocolError", "require", "REQUIRED"]

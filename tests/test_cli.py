@@ -240,3 +240,135 @@ def test_saved_model_gamma_override_does_not_touch_the_file(capsys, tmp_path):
     assert code == 0 and json.loads(out)["V"] == [4.0]  # 1 / (1 - 0.75)
     code, out, _ = run(capsys, "solve", str(path), "--format", "json")
     assert code == 0 and json.loads(out)["V"] == [2.0]  # 1 / (1 - 0.5)
+
+
+# -- start-up, help texts, polish (issue 19) ----------------------------------------------------
+
+import argparse
+import subprocess
+import sys
+
+from rlcert.proofs_checks import cli
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """The modules imported by ``rlcert ARGV`` in a fresh interpreter."""
+    code = ("import sys\nfrom rlcert.proofs_checks.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "sys.stdout.flush()\nprint('\\n'.join(sorted(sys.modules)), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          timeout=120)
+    return set(proc.stderr.split())
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["instances"], ["solve", "--help"],
+                                  ["verify", "--help"]])
+def test_help_version_and_instances_import_no_compiled_code(argv):
+    """No numba, sympy or scipy: these need none of it (start-up is measured, not timed here)."""
+    loaded = _modules_after(argv)
+    assert "rlcert.proofs_checks.cli" in loaded
+    assert not {"numba", "sympy", "scipy", "rlcert.mdp", "rlcert.theory"} & loaded
+
+
+@pytest.mark.parametrize("argv", [
+    ["bounds", "eval", "bandit.ucb1.upper", "--n", "1e5", "--Delta", "0.1,0.3"],
+    ["bounds", "show", "regret.ucrl2.upper"],
+    ["bounds", "list", "--setting", "bandit"],
+    ["bounds", "eval", "--help"],
+])
+def test_bounds_commands_import_no_numba_and_no_scipy(argv):
+    loaded = _modules_after(argv)
+    assert "rlcert.bounds" in loaded or "rlcert.theory" in loaded
+    assert not {"numba", "scipy", "rlcert.mdp", "rlcert.estimators"} & loaded
+
+
+def test_version(capsys):
+    from importlib import metadata
+
+    from rlcert.proofs_checks import __version__
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rlcert {__version__}"
+    assert metadata.version("rlcert") == __version__
+
+
+def test_the_help_methods_are_the_solver_methods():
+    from rlcert.mdp.discounted import METHODS
+    assert cli.SOLVE_METHODS == METHODS
+
+
+def _all_parsers(parser: argparse.ArgumentParser, path=("rlcert",)):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _all_parsers(sub, path + (name,))
+
+
+def test_every_option_and_argument_has_help_text():
+    missing = []
+    for path, parser in _all_parsers(cli.build_parser()):
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not action.help:
+                missing.append((" ".join(path), action.dest))
+    assert missing == []
+
+
+def test_help_texts_hold_no_rst_markup():
+    for path, parser in _all_parsers(cli.build_parser()):
+        text = parser.format_help()
+        for markup in ("``", ":func:", ":class:", ":mod:", ":meth:", ".. "):
+            assert markup not in text, (" ".join(path), markup)
+
+
+def test_bounds_eval_help_explains_parameters(capsys):
+    with pytest.raises(SystemExit):
+        main(["bounds", "eval", "--help"])
+    out = capsys.readouterr().out
+    assert "--NAME VALUE" in out and "comma" in out and "--Delta 0.1,0.3" in out
+
+
+def test_fast_zoo_listing_equals_the_imported_one(capsys):
+    fast = cli.zoo_listing()
+    assert fast == cli.zoo_listing_imported()
+    assert [name for name, _, _ in fast] == instances.names()
+    code, out, _ = run(capsys, "instances")
+    assert code == 0
+    assert "garnet(S, A, branching, seed=0, *, sparse=True, gamma=None, initial=0)" in out
+    assert "'int'" not in out  # no annotations
+
+
+def test_unknown_builder_parameter_lists_the_parameters(capsys):
+    code, out, err = run(capsys, "solve", "riverswim", "-p", "N=6", "--gamma", "0.9")
+    assert code == 2 and out == ""
+    assert "no parameter 'N'" in err and "n, p_right" in err
+    assert "'float'" not in err and "->" not in err  # not the signature
+
+
+def test_a_file_that_is_not_an_npz_archive_is_named(capsys, tmp_path):
+    bad = tmp_path / "model.npz"
+    bad.write_text("not a model")
+    code, out, err = run(capsys, "solve", str(bad), "--gamma", "0.9")
+    assert code == 2 and out == ""
+    assert str(bad) in err and "not an .npz archive" in err
+    assert "pickle" not in err
+
+
+def test_broken_pipe_exits_quietly():
+    """``rlcert solve ... | head -1``: no traceback, exit code 141. The output (3000 rows, about
+    150 kB) is larger than a pipe's buffer, so the writer is still writing when the reader
+    leaves."""
+    proc = subprocess.Popen([sys.executable, "-c", "import sys\nfrom rlcert.proofs_checks.cli "
+                             "import main\nsys.exit(main(sys.argv[1:]))", "solve", "garnet",
+                             "-p", "S=3000", "-p", "A=2", "-p", "branching=2", "--gamma", "0.9",
+                             "--max-rows", "3000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away after one line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err

@@ -21,6 +21,8 @@ Learners (:mod:`.learners`), each with ``run(bandit, *, n_steps, seed) -> RunRes
                                        Szepesvári 2020, Algorithm 9 (Thm 11.2 tuning)
 :class:`EpsilonGreedy`                 fixed epsilon
 :class:`DecayingEpsilonGreedy`         Auer, Cesa-Bianchi and Fischer 2002, Figure 3
+:class:`MaxInfoBoltzmann`              Boltzmann exploration with an information-gain bonus
+                                       (after Sukhija et al. 2024; :mod:`.maxinfo`)
 =====================================  ==========================================================
 
 :func:`run_trials` runs many seeded trials in threads and keeps per-trial summaries at
@@ -31,11 +33,12 @@ from .errors import BanditArgumentError, InvalidBanditError
 from .instances import AdversarialBandit, BernoulliBandit, GaussianBandit, switching, ucb_trap
 from .learners import (EXP3, KLUCB, UCB1, BanditLearner, BernoulliThompsonSampling,
                        DecayingEpsilonGreedy, EpsilonGreedy, GaussianThompsonSampling)
+from .maxinfo import MaxInfoBoltzmann
 from .trials import TrialSet, run_trials
 
 __all__ = [
     "BernoulliBandit", "GaussianBandit", "AdversarialBandit", "switching", "ucb_trap",
     "BanditLearner", "UCB1", "KLUCB", "BernoulliThompsonSampling", "GaussianThompsonSampling",
-    "EXP3", "EpsilonGreedy", "DecayingEpsilonGreedy",
+    "EXP3", "EpsilonGreedy", "DecayingEpsilonGreedy", "MaxInfoBoltzmann",
     "run_trials", "TrialSet", "InvalidBanditError", "BanditArgumentError",
 ]

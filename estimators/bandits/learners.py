@@ -322,8 +322,9 @@ class UCB1(_IndexPolicy):
         deviation: ``bonus_scale = sqrt(alpha / 2)`` gives ``sqrt(alpha ln n / n_j)``, e.g. the
         under-exploring mutant ``sqrt(0.1 ln n / n_j)`` at ``sqrt(0.05)``.
 
-    Extras
-    ------
+    Notes
+    -----
+    Extras of the run (``RunResult.extras``):
     ``best_arm_index[s]``: the optimal arm's index at step ``s`` (NaN for the first ``k`` steps
     and on adversarial tables).
     """
@@ -362,8 +363,9 @@ class KLUCB(_IndexPolicy):
         regret theorem is proved (``E[N_a(n)] <= (1 + eps) ln n / d(mu_a, mu*) + O(ln ln n)``);
         the paper's experiments use ``c = 0``, a documented practical choice.
 
-    Extras
-    ------
+    Notes
+    -----
+    Extras of the run (``RunResult.extras``):
     ``best_arm_index[s]`` as for :class:`UCB1`.
     """
 
@@ -532,8 +534,9 @@ class EXP3(BanditLearner):
     horizon : int, optional
         The ``n`` (or ``g``) the rate is tuned for; default: the run's ``n_steps``.
 
-    Extras
-    ------
+    Notes
+    -----
+    Extras of the run (``RunResult.extras``):
     ``expected_reward[s] = p_s . x_s`` (the table's row, or the arm means on a stochastic
     instance): the expected reward of step ``s`` given the past. ``expected_cumulative_regret``:
     ``max_a S_{n,a} - sum_{s<n} p_s . x_s`` on a table (its mean over runs is the expected regret

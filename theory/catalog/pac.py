@@ -72,4 +72,23 @@ layered_ax = Card(
     example=dict(L=5, S_L=20, Gamma_L=3, A=4, eps=0.1),
 )
 
-CARDS = (rmax, mbie_eb, layered_ax)
+delayed_q = Card(
+    card_id="pac.delayed_q",
+    title="Delayed Q-learning sample complexity of exploration (Strehl et al. 2006)",
+    setting="pac", kind="upper", quantity="sample complexity of exploration",
+    expr=S * A / (eps ** 4 * (1 - gamma) ** 8),
+    guarantee="high_probability", constants="order", samples_unit="total",
+    rate={"S": (1.0, 0.0), "eps": (-4.0, 0.0), "eff_horizon": (8.0, 0.0)},
+    domain=_DOMAIN,
+    reference=Reference("A. L. Strehl, L. Li, E. Wiewiora, J. Langford, M. L. Littman", 2006,
+                        "PAC model-free reinforcement learning", "ICML", "Theorem 1"),
+    assumptions="discounted MDP, rewards in [0, 1]; m and eps1 set as the theorem asks; the count "
+                "of time steps t with V^{A_t}(s_t) < V*(s_t) - eps",
+    notes="O~(S A / (eps^4 (1-gamma)^8)); the linear dependence on S A (against S^2 A for the "
+          "model-based learners) is confirmed by the abstract, the powers of eps and (1 - gamma) "
+          "could not be read in the sources: order only. Measured by the verifier with the "
+          "frozen-policy proxy (rlcert.proofs_checks.harness.exploration_mistakes).",
+    example=dict(S=6, A=2, eps=0.1, gamma=0.9),
+)
+
+CARDS = (rmax, mbie_eb, delayed_q, layered_ax)

@@ -1,10 +1,11 @@
 """Policy-gradient methods: exact softmax PG, natural PG, and stochastic PG for Fisher-non-
-degenerate policies."""
+degenerate policies; and the stochastic-approximation rates (TD(0) with linear features,
+synchronous Q-learning) that rlcert.estimators.stochastic_approximation is checked against."""
 
 import sympy as sp
 
 from ..card import Card, Condition, Reference
-from ..symbols import A, S, c_min, eps, eta, gamma, inv_mu, mismatch, t
+from ..symbols import A, S, T, c_min, eps, eta, gamma, inv_mu, mismatch, t
 
 softmax = Card(
     card_id="pg.softmax.upper",
@@ -86,4 +87,64 @@ harpg = Card(
     example=dict(eps=0.1),
 )
 
-CARDS = (softmax, npg, npg_igt, harpg)
+entropy_npg = Card(
+    card_id="pg.entropy_npg.upper",
+    title="Entropy-regularised NPG, linear rate; soft policy iteration at eta = (1-gamma)/tau "
+          "(Cen, Cheng, Chen, Wei, Chi)",
+    setting="policy-gradient", kind="upper", quantity="sup-norm regularised Q error",
+    expr=gamma ** t, guarantee="deterministic", constants="order", rate={},
+    domain=(Condition.interval("t", 0, None, lower_open=False), Condition.interval("gamma", 0, 1)),
+    reference=Reference("S. Cen, C. Cheng, Y. Chen, Y. Wei, Y. Chi", 2022, "Fast global "
+                        "convergence of natural policy gradient methods with entropy "
+                        "regularization", "Operations Research 70(4)", "Theorem 1",
+                        "https://arxiv.org/abs/2007.06558"),
+    assumptions="exact soft policy evaluation, entropy weight tau > 0, 0 < eta <= (1-gamma)/tau; "
+                "the card is the soft-policy-iteration case eta = (1-gamma)/tau, where the rate "
+                "1 - eta tau equals gamma",
+    notes="||Q*_tau - Q_tau^{(t+1)}||_inf <= C1 gamma (1 - eta tau)^t; the form of C1 in "
+          "theorems.md PG-4 is unverified, so the card is order only (constant 1, rate gamma^t); "
+          "the catalog has no symbol for the entropy weight (tau names the CVaR tail fraction). "
+          "Check pg.entropy_npg_exact judges the update's closed form and monotonicity, and "
+          "reports the C1 form without judging it.",
+    example=dict(gamma=0.9, t=10),
+)
+
+td0_linear = Card(
+    card_id="sa.td0_linear.upper",
+    title="TD(0) with linear features, i.i.d. observations, step 1/sqrt(T) with iterate "
+          "averaging: E ||V_theta* - V_theta_bar_T||_D^2 = O(1/sqrt(T)) (Bhandari, Russo, Singal)",
+    setting="discounted", kind="upper", quantity="D-weighted squared value error",
+    expr=1 / sp.sqrt(T), guarantee="expectation", constants="order", T_unit="steps",
+    rate={"T": (-0.5, 0.0)},
+    domain=(Condition.interval("T", 1, None, lower_open=False),),
+    reference=Reference("J. Bhandari, D. Russo, R. Singal", 2018, "A finite time analysis of "
+                        "temporal difference learning with linear function approximation",
+                        "COLT", "Theorem 2(a)", "https://arxiv.org/abs/1806.02450"),
+    assumptions="stationary i.i.d. observation model, linearly independent features, fixed "
+                "policy with an irreducible chain, alpha_t = 1/sqrt(T), theta_bar_T the average "
+                "of the iterates",
+    notes="order only: the bound's constant involves ||theta* - theta_0||^2, the noise variance "
+          "at theta* and 1/(1-gamma); those constants were not read from the source.",
+    example=dict(T=10000),
+)
+
+q_learning_sync = Card(
+    card_id="sa.q_learning_sync.upper",
+    title="Synchronous Q-learning with a generative model, rescaled linear step: ||Q_T - Q*||_inf "
+          "= O~(1/sqrt((1-gamma)^4 T)) (Li, Cai, Chen, Wei, Chi)",
+    setting="generative", kind="upper", quantity="sup-norm Q error",
+    expr=1 / ((1 - gamma) ** 2 * sp.sqrt(T)), guarantee="high_probability", constants="order",
+    T_unit="steps", rate={"T": (-0.5, 0.0), "eff_horizon": (2.0, 0.0)},
+    domain=(Condition.interval("T", 1, None, lower_open=False), Condition.interval("gamma", 0, 1)),
+    reference=Reference("G. Li, C. Cai, Y. Chen, Y. Wei, Y. Chi", 2024, "Is Q-learning minimax "
+                        "optimal? A tight sample complexity analysis", "Operations Research "
+                        "72(1)", "synchronous Q-learning theorem",
+                        "https://arxiv.org/abs/2102.06548"),
+    assumptions="one fresh next-state sample per (s, a) and step, rewards in [0, 1], rescaled "
+                "linear step alpha_t = 1/(1 + (1-gamma) t)",
+    notes="order only; logarithmic factors in S A T / delta are dropped (the check allows a "
+          "log factor's slack in the slope).",
+    example=dict(T=10000, gamma=0.9),
+)
+
+CARDS = (softmax, npg, npg_igt, harpg, entropy_npg, td0_linear, q_learning_sync)
