@@ -5,7 +5,8 @@
 (:func:`._kernels.reward_radius`, :func:`._kernels.transition_radius`).
 
 KL-UCRL (Filippi, Cappé and Garivier 2010) is not implemented: the constants of its KL
-confidence level could not be read in the sources available (see dev/README_exploration.md).
+confidence level could not be read in the sources available (README, "Average-reward and PAC
+learners").
 """
 
 from ._common import ContinuingArgumentError

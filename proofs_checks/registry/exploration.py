@@ -118,10 +118,27 @@ def trial_regret_bound(params, subject, seed, index) -> dict:
             "T_grid": grid.tolist(), "curve": curve.tolist()}
 
 
+def _pass_rate(check: Check, trials: list[dict], statement: str, extra: str = ""):
+    """The high-probability rule over the trials' ``passed`` flags: the verdict, the details
+    sentence (``statement`` held in k/n runs, the Clopper-Pearson interval against
+    ``1 - delta``, then ``extra``) and the :class:`Outcome` fields of the pass rate (the first
+    failing trial as the counterexample of a violation)."""
+    passed = np.array([t["passed"] for t in trials])
+    verdict, lo, hi, more = probability_rule(int(passed.sum()), passed.size, check.delta,
+                                             check.alpha)
+    details = (f"{statement} in {int(passed.sum())}/{passed.size} runs, Clopper-Pearson "
+               f"[{lo:.4f}, {hi:.4f}] against 1 - delta = {1 - check.delta:.2f}{extra}")
+    if verdict is Verdict.INCONCLUSIVE and more:
+        details += f"; about {more} runs would decide"
+    failing = [t["index"] for t in trials if not t["passed"]]
+    counterexample = failing[0] if failing and verdict is Verdict.VIOLATED else None
+    return verdict, details, {"pass_rate": float(passed.mean()), "pass_rate_ci": (lo, hi),
+                              "counterexample": counterexample}
+
+
 def judge_regret_bound(check: Check, trials: list[dict]) -> Outcome:
     bound, trivial = trials[0]["bound"], trials[0]["trivial"]
     regrets = np.array([t["regret"] for t in trials])
-    passed = np.array([t["passed"] for t in trials])
     numbers = {"bound": bound, "T": trivial, "D": trials[0]["D"], "g_star": trials[0]["g_star"],
                "max_regret": float(regrets.max()), "mean_regret": float(regrets.mean()),
                "bound_over_T": bound / trivial}
@@ -137,18 +154,11 @@ def judge_regret_bound(check: Check, trials: list[dict]) -> Outcome:
         return Outcome(Verdict.VACUOUS, f"34 D S sqrt(A T log(T/delta)) = {bound:.4g} >= T = "
                        f"{trivial:.4g} (D = {trials[0]['D']:.4g}): no run can exceed it; largest "
                        f"regret seen {regrets.max():.4g}", numbers=numbers, plots=(plot,))
-    verdict, lo, hi, more = probability_rule(int(passed.sum()), passed.size, check.delta,
-                                             check.alpha)
-    details = (f"regret <= 34 D S sqrt(A T log(T/delta)) = {bound:.4g} (= {bound / trivial:.3f} T, "
-               f"D = {trials[0]['D']:.4g}, T = {trivial:.4g}) in {int(passed.sum())}/"
-               f"{passed.size} runs, Clopper-Pearson [{lo:.4f}, {hi:.4f}] against 1 - delta = "
-               f"{1 - check.delta:.2f}; regret mean {regrets.mean():.4g}, max {regrets.max():.4g}")
-    if verdict is Verdict.INCONCLUSIVE and more:
-        details += f"; about {more} runs would decide"
-    failing = [t["index"] for t in trials if not t["passed"]]
-    return Outcome(verdict, details, pass_rate=float(passed.mean()), pass_rate_ci=(lo, hi),
-                   counterexample=failing[0] if failing and verdict is Verdict.VIOLATED else None,
-                   numbers=numbers, plots=(plot,))
+    verdict, details, rate = _pass_rate(
+        check, trials, f"regret <= 34 D S sqrt(A T log(T/delta)) = {bound:.4g} (= "
+        f"{bound / trivial:.3f} T, D = {trials[0]['D']:.4g}, T = {trivial:.4g})",
+        f"; regret mean {regrets.mean():.4g}, max {regrets.max():.4g}")
+    return Outcome(verdict, details, **rate, numbers=numbers, plots=(plot,))
 
 
 register(Check(
@@ -220,18 +230,10 @@ def trial_optimism(params, subject, seed, index) -> dict:
 
 
 def judge_optimism(check: Check, trials: list[dict]) -> Outcome:
-    passed = np.array([t["passed"] for t in trials])
-    verdict, lo, hi, more = probability_rule(int(passed.sum()), passed.size, check.delta,
-                                             check.alpha)
     margins = np.array([t["margin"] for t in trials])
-    details = (f"rho~_k >= g* - 1/sqrt(t_k) in every episode in {int(passed.sum())}/{passed.size}"
-               f" runs, Clopper-Pearson [{lo:.4f}, {hi:.4f}] against 1 - delta = "
-               f"{1 - check.delta:.2f}; smallest margin {margins.min():.4g}")
-    if verdict is Verdict.INCONCLUSIVE and more:
-        details += f"; about {more} runs would decide"
-    failing = [t["index"] for t in trials if not t["passed"]]
-    return Outcome(verdict, details, pass_rate=float(passed.mean()), pass_rate_ci=(lo, hi),
-                   counterexample=failing[0] if failing and verdict is Verdict.VIOLATED else None,
+    verdict, details, rate = _pass_rate(check, trials, "rho~_k >= g* - 1/sqrt(t_k) in every "
+                                        "episode", f"; smallest margin {margins.min():.4g}")
+    return Outcome(verdict, details, **rate,
                    numbers={"smallest_margin": float(margins.min())},
                    plots=(Plot("hist", f"{check.check_id}: smallest optimism margin per run",
                                curves=margins, xlabel="min_k (rho~_k - g* + 1/sqrt(t_k))",
@@ -345,20 +347,15 @@ def trial_coverage(params, subject, seed, index) -> dict:
 
 
 def judge_coverage(check: Check, trials: list[dict]) -> Outcome:
-    passed = np.array([t["passed"] for t in trials])
-    verdict, lo, hi, more = probability_rule(int(passed.sum()), passed.size, check.delta,
-                                             check.alpha)
     ratios = np.array([t["ratio"] for t in trials])
     q = float(np.quantile(ratios, 1 - check.delta))
     what = check.params.get("covered", "true model inside M_k at every episode")
-    details = (f"{what} in {int(passed.sum())}/{passed.size} runs,"
-               f" Clopper-Pearson [{lo:.4f}, {hi:.4f}] against 1 - delta = {1 - check.delta:.2f};"
-               f" slack of the radii: the largest deviation / radius is {ratios.max():.4f} "
-               f"(its {1 - check.delta:.0%} quantile over runs {q:.4f}), so widths {1 / q:.1f}x "
-               f"smaller would still have covered in {1 - check.delta:.0%} of these runs")
-    if verdict is Verdict.INCONCLUSIVE and more:
-        details += f"; about {more} runs would decide"
-    return Outcome(verdict, details, pass_rate=float(passed.mean()), pass_rate_ci=(lo, hi),
+    verdict, details, rate = _pass_rate(
+        check, trials, what,
+        f"; slack of the radii: the largest deviation / radius is {ratios.max():.4f} (its "
+        f"{1 - check.delta:.0%} quantile over runs {q:.4f}), so widths {1 / q:.1f}x smaller "
+        f"would still have covered in {1 - check.delta:.0%} of these runs")
+    return Outcome(verdict, details, **rate,
                    numbers={"largest_ratio": float(ratios.max()), "ratio_quantile": q,
                             "slack_factor": 1.0 / q},
                    plots=(Plot("hist", f"{check.check_id}: largest deviation / radius per run",
@@ -409,18 +406,11 @@ def trial_mbie_optimism(params, subject, seed, index) -> dict:
 
 
 def judge_q_optimism(check: Check, trials: list[dict]) -> Outcome:
-    passed = np.array([t["passed"] for t in trials])
-    verdict, lo, hi, more = probability_rule(int(passed.sum()), passed.size, check.delta,
-                                             check.alpha)
     margins = np.array([t["margin"] for t in trials])
-    details = (f"Q_t >= Q* at every step in {int(passed.sum())}/{passed.size} runs, "
-               f"Clopper-Pearson [{lo:.4f}, {hi:.4f}] against 1 - delta = {1 - check.delta:.2f}; "
-               f"smallest margin min_t min(Q_t - Q*) = {margins.min():.4g}")
-    if verdict is Verdict.INCONCLUSIVE and more:
-        details += f"; about {more} runs would decide"
-    failing = [t["index"] for t in trials if not t["passed"]]
-    return Outcome(verdict, details, pass_rate=float(passed.mean()), pass_rate_ci=(lo, hi),
-                   counterexample=failing[0] if failing and verdict is Verdict.VIOLATED else None,
+    verdict, details, rate = _pass_rate(
+        check, trials, "Q_t >= Q* at every step",
+        f"; smallest margin min_t min(Q_t - Q*) = {margins.min():.4g}")
+    return Outcome(verdict, details, **rate,
                    numbers={"smallest_margin": float(margins.min())},
                    plots=(Plot("hist", f"{check.check_id}: smallest optimism margin per run",
                                curves=margins, xlabel="min_t min (Q_t - Q*)", ylabel="runs",

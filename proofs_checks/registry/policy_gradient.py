@@ -1,5 +1,6 @@
 """Policy-gradient checks: exact softmax PG (Mei et al. 2020), NPG (Agarwal et al. 2021) and
-entropy-regularised NPG (Cen et al. 2022) on random small MDPs, every iterate judged.
+entropy-regularised NPG (Cen et al. 2022) on random small MDPs, every iterate judged; and the
+sample-complexity rates of stochastic N-PG-IGT and (N)-HARPG (Fatkhullin et al. 2023), order only.
 
 The subject only optimises; the verifier re-evaluates every returned policy with its own oracle
 (:func:`rlcert.mdp.evaluate_policy`, :func:`rlcert.mdp.occupancy`, :func:`rlcert.mdp.q_from_v`, and
@@ -451,3 +452,126 @@ register(Check(
     n_trials=20, n_trials_quick=4, quick=False,
     params={"n_iter": 200_000, "n_checked": 60, "gammas": (0.3,), "S_max": 2},
     replay_instance=pg_instance))
+
+
+# -- stochastic N-PG-IGT and (N)-HARPG: sample-complexity rate checks (order only) -----------------
+def spg_instance(params: dict, seed=None) -> TabularMDP:
+    """The fixed instance of the stochastic policy-gradient rate checks: a random MDP (S = 4,
+    A = 3, Dirichlet(1) rows, U[0, 1] rewards) drawn from ``params["instance_seed"]``, gamma from
+    the parameters, uniform start distribution."""
+    rng = np.random.default_rng(params["instance_seed"])
+    S, A = 4, 3
+    P = rng.dirichlet(np.ones(S), size=(S, A))
+    return TabularMDP(P / P.sum(-1, keepdims=True), rng.random((S, A)), params["gamma"],
+                      np.full(S, 1.0 / S))
+
+
+def fatkhullin_n_pg_igt(m: TabularMDP, n_iter: int, horizon: int, checkpoints, seed):
+    """The default subject of ``pg.npg_igt_rate``:
+    :func:`rlcert.estimators.policy_gradient.stochastic.n_pg_igt` at its default schedules
+    (``eta_t = (2/(t+2))^{4/5}``, ``gamma_t = 2/(t+2)``); returns the logits ``(K, S, A)`` at the
+    checkpoints."""
+    from rlcert.estimators.policy_gradient.stochastic import n_pg_igt
+    return n_pg_igt(m, n_iter, horizon, checkpoints=checkpoints, seed=seed).thetas
+
+
+def fatkhullin_n_harpg(m: TabularMDP, n_iter: int, horizon: int, checkpoints, seed):
+    """The default subject of ``pg.harpg_rate``: normalised HARPG at its default schedules
+    (``eta_t = gamma_t = 2/(t+2)``); returns the logits ``(K, S, A)`` at the checkpoints."""
+    from rlcert.estimators.policy_gradient.stochastic import n_harpg
+    return n_harpg(m, n_iter, horizon, checkpoints=checkpoints, seed=seed).thetas
+
+
+def _softmax_policies(thetas: np.ndarray) -> np.ndarray:
+    z = thetas - thetas.max(axis=-1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def trial_stochastic_pg(params, subject, seed, index) -> dict:
+    """One run to the largest checkpoint; the verifier measures ``J* - J(theta_t)`` (exact
+    values, ``J = V(mu)``) and ``||grad J(theta_t)||`` (exact gradient) at each checkpoint."""
+    from rlcert.estimators.policy_gradient import policy_gradient
+    m = spg_instance(params)
+    cps = [int(t) for t in params["checkpoints"]]
+    H = int(params["horizon"])
+    th = np.asarray(subject(m, cps[-1], H, cps, seed), dtype=float)
+    if th.shape != (len(cps), m.n_states, m.n_actions) or not np.all(np.isfinite(th)):
+        return {"errors": [math.inf] * len(cps), "grad_norms": [math.inf] * len(cps)}
+    J_star = float(solve(m, method="pi", tol=1e-12).V @ m.initial)
+    pis = _softmax_policies(th)
+    gaps = [max(J_star - float(evaluate_policy(m, p) @ m.initial), 0.0) for p in pis]
+    gns = [float(np.linalg.norm(policy_gradient(m, t))) for t in th]
+    return {"errors": gaps, "grad_norms": gns}
+
+
+def _judge_spg(check: Check, trials: list[dict], claimed_power: float) -> Outcome:
+    from ..framework import Plot
+    from ..statistics import bootstrap_slope
+    from ..verdicts import rate_rule
+    p = check.params
+    x = np.array(p["checkpoints"], dtype=float) * p["horizon"] * p["trajectories_per_iter"]
+    curves = np.array([t["errors"] for t in trials], dtype=float)
+    gcurves = np.array([t["grad_norms"] for t in trials], dtype=float)
+    if not np.all(np.isfinite(curves)):
+        from ..verdicts import Verdict
+        return Outcome(Verdict.INCONSISTENT, "the subject returned logits of the wrong shape or "
+                       "non-finite logits", numbers={})
+    s, lo, hi = bootstrap_slope(x, curves, check.alpha)
+    gs, glo, ghi = bootstrap_slope(x, gcurves, check.alpha)
+    claimed = claimed_power + 1.0 / (2.0 * math.log(float(np.sqrt(x[0] * x[-1]))))
+    verdict = rate_rule(lo, claimed)
+    return Outcome(
+        verdict, f"E[J* - J(theta)] falls like N^{s:.3f} (interval [{lo:.3f}, {hi:.3f}]) over "
+        f"samples N in {x.astype(int).tolist()}; claimed at most N^{claimed:.3f} (N^"
+        f"{claimed_power} from the eps^{1 / claimed_power:.1f} sample complexity, with a log "
+        f"factor's slack; order card, no constant tested); mean gap at the largest N "
+        f"{curves[:, -1].mean():.3g}; exact gradient norm falls like N^{gs:.3f} "
+        f"([{glo:.3f}, {ghi:.3f}], reported, not judged)",
+        slope=s, slope_ci=(lo, hi),
+        numbers={"mean_gap_at_N_max": float(curves[:, -1].mean()), "grad_norm_slope": gs,
+                 "grad_norm_slope_ci": (glo, ghi),
+                 "mean_grad_norm_at_N_max": float(gcurves[:, -1].mean())},
+        plots=(Plot("curves", "J* - J(theta_t)", x=x, curves=curves, xlabel="samples",
+                    ylabel="J* - J"),
+               Plot("curves", "||grad J(theta_t)|| (exact)", x=x, curves=gcurves,
+                    xlabel="samples", ylabel="gradient norm")))
+
+
+def judge_npg_igt(check: Check, trials: list[dict]) -> Outcome:
+    return _judge_spg(check, trials, -0.4)
+
+
+def judge_harpg(check: Check, trials: list[dict]) -> Outcome:
+    return _judge_spg(check, trials, -0.5)
+
+
+_SPG = {"gamma": 0.6, "instance_seed": 11, "horizon": 30,
+        "checkpoints": (100, 400, 1600, 6400, 25600)}
+
+register(Check(
+    check_id="pg.npg_igt_rate", card_id="pg.npg_igt.upper",
+    title="Stochastic N-PG-IGT on a tabular softmax policy, truncated trajectories: the "
+          "optimality gap falls at least like N^(-2/5) in the samples N (eps^-2.5, order)",
+    guarantee="rate",
+    measured="J* - J(theta_t) (oracle values) and ||grad J(theta_t)|| (oracle gradient) "
+             "against the transitions sampled",
+    instances="one random MDP (S = 4, A = 3), gamma = 0.6, uniform start, H = 30",
+    trial=trial_stochastic_pg, judge=judge_npg_igt,
+    default_subject=lambda: fatkhullin_n_pg_igt,
+    subject_kind="optimiser: (m, n_iter, horizon, checkpoints, seed) -> logits (K, S, A)",
+    n_trials=40, n_trials_quick=12, quick=True,
+    params={**_SPG, "trajectories_per_iter": 1}))
+
+register(Check(
+    check_id="pg.harpg_rate", card_id="pg.harpg.upper",
+    title="Stochastic normalised HARPG on a tabular softmax policy, truncated trajectories: the "
+          "optimality gap falls at least like N^(-1/2) in the samples N (eps^-2, order)",
+    guarantee="rate",
+    measured="J* - J(theta_t) (oracle values) and ||grad J(theta_t)|| (oracle gradient) "
+             "against the transitions sampled",
+    instances="one random MDP (S = 4, A = 3), gamma = 0.6, uniform start, H = 30",
+    trial=trial_stochastic_pg, judge=judge_harpg, default_subject=lambda: fatkhullin_n_harpg,
+    subject_kind="optimiser: (m, n_iter, horizon, checkpoints, seed) -> logits (K, S, A)",
+    n_trials=40, n_trials_quick=12, quick=True,
+    params={**_SPG, "trajectories_per_iter": 2}))

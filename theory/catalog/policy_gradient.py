@@ -66,7 +66,10 @@ npg_igt = Card(
                         "policies", "ICML", "N-PG-IGT theorem", "https://arxiv.org/abs/2302.01734"),
     assumptions="Fisher-non-degenerate parametrised policies; J* - E J(theta) <= eps + "
                 "O(sqrt(eps_bias))",
-    notes="O~(eps^-2.5); order only.",
+    notes="O~(eps^-2.5); order only. Check pg.npg_igt_rate measures E[J* - J] against the "
+          "samples N (claimed slope -2/5) on a tabular softmax policy, which is not "
+          "Fisher-non-degenerate: a trend check outside the theorem's assumptions, with this "
+          "library's step constant (the paper's was not read).",
     example=dict(eps=0.1),
 )
 
@@ -83,7 +86,9 @@ harpg = Card(
                         "policies", "ICML", "(N)-HARPG theorem", "https://arxiv.org/abs/2302.01734"),
     assumptions="as N-PG-IGT; Hessian-aided recursive policy gradient, two trajectories per "
                 "iteration",
-    notes="O~(eps^-2); order only.",
+    notes="O~(eps^-2); order only. Check pg.harpg_rate measures E[J* - J] against the "
+          "samples N (claimed slope -1/2) on a tabular softmax policy (not "
+          "Fisher-non-degenerate; the paper's step constant was not read).",
     example=dict(eps=0.1),
 )
 
