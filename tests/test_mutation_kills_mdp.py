@@ -326,3 +326,139 @@ def test_rvi_relative_values_vanish_at_the_reference_state(ref):
     assert h[ref] == 0.0
     assert h[1] - h[0] == pytest.approx(1.0, abs=1e-9)
     assert np.allclose(res.gain, 1.0, atol=1e-9)
+
+
+# -- the "floor" / "above_tol" rule of PI, LP and MPI ----------------------------------------------
+# ``dev/MUTATION.md``: after an exact policy evaluation the residual is a few ulps, far below the
+# window ``(info["floor"] - rounding, info["floor"]]`` in which the rule's rounding term decides.
+# The tests below shift the evaluation by a constant ``c`` (``T (V + c) - (V + c) = T V - V -
+# (1 - gamma) c`` for stochastic rows, so the residual certificate becomes ``|c|`` while the
+# greedy policy and the improvement gaps are unchanged) and place the certificate on either side
+# of ``info["floor"] - rounding``.
+
+def _shift_evaluations(monkeypatch, shift):
+    """Make every exact policy evaluation of ``rlcert.mdp.discounted`` return ``V^pi + shift``."""
+    from rlcert.mdp import discounted
+
+    real = discounted.solve_policy_system
+
+    def shifted(*args, **kwargs):
+        V, used = real(*args, **kwargs)
+        return V + shift, used
+
+    monkeypatch.setattr(discounted, "solve_policy_system", shifted)
+
+
+@pytest.mark.parametrize("method", ["pi", "lp"])
+def test_floor_status_of_an_evaluated_policy_is_the_documented_rule(monkeypatch, method):
+    """PI and LP report ``"floor"`` (not ``"converged"``, ``tol = 1e-300``) exactly when the
+    certificate plus rounding is at most ``info["floor"]`` (module docstring, "Floating-point
+    floor"); otherwise ``"above_tol"``. A certificate half a rounding term above
+    ``info["floor"] - rounding`` is ``"above_tol"``; one and a half below it is ``"floor"``."""
+    m = _puterman_two_state(0.9)
+    opt = solve(m, method="pi", tol=1e-300)
+    kw = {"initial_policy": opt.policy} if method == "pi" else {}
+    F, r = opt.info["floor"], opt.rounding
+    assert F > 10 * r > 0.0
+    for frac, want in [(0.5, "above_tol"), (-1.5, "floor")]:
+        with monkeypatch.context() as mp:
+            _shift_evaluations(mp, F - r + frac * r)
+            res = solve(m, method=method, tol=1e-300, **kw)
+        np.testing.assert_array_equal(res.policy, opt.policy)
+        # the certificate is where it was placed (the floor moves only in its last bits)
+        assert res.certificate == pytest.approx(F - r + frac * r, rel=1e-3, abs=0)
+        gap = res.info["floor"] - res.rounding - res.certificate
+        assert abs(gap) == pytest.approx(abs(frac) * res.rounding, rel=1e-2, abs=0)
+        assert res.status == want, (frac, res.certificate, res.rounding, res.info["floor"])
+        assert (res.status == "floor") == (res.certificate + res.rounding <= res.info["floor"])
+
+
+def _stalling_mpi(monkeypatch, S, gamma, eps):
+    """A one-action model on ``S`` states with uniform rows and rewards ``1`` (``1 + eps`` in the
+    last state), whose MPI partial evaluation (``inner = 2``, one step of ``T_pi``) is replaced
+    by one that maps ``T V_0`` back to the start ``V_0 = min r / (1 - gamma)``: the run stalls
+    at once with certificate ``||T V_0 - V_0|| / (1 - gamma) = eps / (1 - gamma)``."""
+    from rlcert.mdp import TabularMDP, discounted
+
+    P = np.full((S, 1, S), 1.0 / S)
+    r = np.ones((S, 1))
+    r[-1, 0] += eps
+    m = TabularMDP(P, r, gamma=gamma)
+    V0 = np.full(S, 1.0 / (1.0 - gamma))
+    TV0 = r[:, 0] + gamma * P[:, 0] @ V0
+    back = np.ascontiguousarray((V0 - gamma * P[:, 0] @ TV0)[:, None])
+    real = discounted._policy_chain
+
+    def stalled_chain(model, actions):
+        operand, _ = real(model, actions)
+        return operand, back
+
+    monkeypatch.setattr(discounted, "_policy_chain", stalled_chain)
+    return m
+
+
+def test_mpi_stall_is_floor_only_below_the_floor_minus_rounding(monkeypatch):
+    """A stalled MPI run reports ``"floor"`` only when its certificate plus rounding is at most
+    ``info["floor"]`` (module docstring): stalled half a window ``(floor - rounding, floor -
+    rho]`` above ``floor - rounding`` it runs on to ``max_iter``; stalled as far below, it stops
+    at ``"floor"``, and the reported floor then bounds certificate plus rounding."""
+    g, S = 1.0 - 2.0 ** -8, 16
+    m = _stalling_mpi(monkeypatch, S, g, 1e-12)
+    probe = solve(m, method="mpi", tol=1e-300, inner=2, max_iter=5)
+    F, r = probe.info["floor"], probe.rounding
+    rho = r * (1.0 - g)
+    assert F - r > 10 * probe.certificate     # the floor is far above this probe's certificate
+    for side, want in [(+1, "max_iter"), (-1, "floor")]:
+        target = F - r + side * 0.5 * (r - rho)
+        with monkeypatch.context() as mp:
+            m = _stalling_mpi(mp, S, g, target * (1.0 - g))
+            res = solve(m, method="mpi", tol=1e-300, inner=2, max_iter=400)
+        assert res.certificate == pytest.approx(target, rel=1e-4, abs=0)
+        lo, hi = res.info["floor"] - res.rounding, res.info["floor"] - res.rounding * (1.0 - g)
+        assert (lo < res.certificate <= hi) == (side > 0)
+        assert res.status == want, (side, res.certificate, lo, hi, res.iterations)
+        if want == "floor":
+            assert res.certificate + res.rounding <= res.info["floor"]
+
+
+def test_mpi_stall_window_is_the_documented_window_in_sweeps(monkeypatch):
+    """MPI declares a stall only after ``W = max(50, ceil(1 / (1 - gamma)))`` sweeps without
+    improvement (module docstring, "Floating-point floor"), counted in improvement steps of
+    ``inner`` sweeps each: ``max(50, ceil(W / inner))`` steps. At ``gamma = 1 - 2^-8`` (``W =
+    256``) and ``inner = 2`` a run that stalls from its first step stops after 128 more steps,
+    not after 50."""
+    from rlcert.mdp.results import stagnation_window
+
+    g, S, inner = 1.0 - 2.0 ** -8, 16, 2
+    W = stagnation_window(g)
+    assert W == 256 == int(np.ceil(1.0 / (1.0 - g)))
+    window = max(50, -(-W // inner))
+    assert window == 128
+    m = _stalling_mpi(monkeypatch, S, g, 1e-12)
+    probe = solve(m, method="mpi", tol=1e-300, inner=2, max_iter=5)
+    target = probe.info["floor"] - 3.0 * probe.rounding
+    with monkeypatch.context() as mp:
+        m = _stalling_mpi(mp, S, g, target * (1.0 - g))
+        res = solve(m, method="mpi", tol=1e-300, inner=inner, max_iter=1000)
+    assert res.status == "floor"
+    assert window + 1 <= res.iterations <= window + 5, res.iterations
+
+
+def test_average_pi_default_cap_is_the_documented_10000(monkeypatch):
+    """``solve_average``'s docstring: ``max_iter`` defaults to 10,000 improvement steps for PI
+    (and an explicit ``max_iter`` is passed through). Running 10,000 evaluations is too slow for
+    a test, so the cap handed to the policy-iteration loop is recorded."""
+    from rlcert.mdp import average, instances
+
+    seen = []
+    real = average._policy_iteration
+
+    def recording(m, pi0, max_iter, info, *args, **kwargs):
+        seen.append(max_iter)
+        return real(m, pi0, max_iter, info, *args, **kwargs)
+
+    monkeypatch.setattr(average, "_policy_iteration", recording)
+    m = instances.joa_two_state(delta=0.1, eps=0.05)
+    assert average.solve_average(m).optimal_gain == pytest.approx(0.6, abs=1e-12)
+    average.solve_average(m, max_iter=7)
+    assert seen == [10_000, 7]
