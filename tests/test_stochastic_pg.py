@@ -131,8 +131,8 @@ def test_npg_igt_rate_check_is_consistent_and_without_momentum_inconsistent():
 
 def test_harpg_rate_check_separates_the_method_from_summable_steps():
     # the full run (40 trials) of the default is inconsistent with N^(-1/2) (a tail of runs
-    # slowed near suboptimal deterministic policies, see dev/README_pg2.md); the quick run
-    # and the mutant's stall are asserted here
+    # slowed near suboptimal deterministic policies, see the README, "Stochastic policy
+    # gradient"); the quick run and the mutant's stall are asserted here
     good = verify("pg.harpg_rate", quick=True, backend="serial")
     assert good.slope < -0.25, good.details
     bad = verify("pg.harpg_rate", algorithm=harpg_summable_steps, quick=True,
