@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._kernels import softmax_rows
+
 
 @njit(cache=True)
 def seed_numba(seed):
@@ -27,22 +29,6 @@ def seed_numba(seed):
 def uniform():
     """One U(0, 1) draw from numba's generator (the stream :func:`run` uses)."""
     return np.random.random()
-
-
-@njit(cache=True)
-def _softmax(theta, pi):
-    S, A = theta.shape
-    for s in range(S):
-        mx = theta[s, 0]
-        for a in range(1, A):
-            if theta[s, a] > mx:
-                mx = theta[s, a]
-        z = 0.0
-        for a in range(A):
-            pi[s, a] = np.exp(theta[s, a] - mx)
-            z += pi[s, a]
-        for a in range(A):
-            pi[s, a] /= z
 
 
 @njit(cache=True)
@@ -87,7 +73,7 @@ def gpomdp(Pcum, R, gamma, mu_cum, theta, H, g):
     """One-trajectory GPOMDP estimate of ``grad J_H(theta)`` into ``g`` (overwritten)."""
     S, A = R.shape
     pi = np.empty((S, A))
-    _softmax(theta, pi)
+    softmax_rows(theta, pi)
     st = np.empty(H, np.int64)
     ac = np.empty(H, np.int64)
     rw = np.empty(H)
@@ -108,7 +94,7 @@ def hvp(Pcum, R, gamma, mu_cum, theta, u, H, v):
     """One-trajectory estimate of ``grad^2 J_H(theta) u`` into ``v`` (overwritten)."""
     S, A = R.shape
     pi = np.empty((S, A))
-    _softmax(theta, pi)
+    softmax_rows(theta, pi)
     st = np.empty(H, np.int64)
     ac = np.empty(H, np.int64)
     rw = np.empty(H)
