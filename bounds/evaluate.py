@@ -1,6 +1,8 @@
 """Numbers from cards: :func:`evaluate`, :func:`invert`, and unit conversion.
 
-A card's sympy expression is compiled once (``sympy.lambdify`` to numpy) and cached. Parameters
+A card's sympy expression is compiled once (``sympy.lambdify`` to numpy) and cached; sympy is
+imported then, not with this module (the command line evaluates from a compiled snapshot of the
+catalog, :mod:`rlcert.bounds.snapshot`, through the same checks below). Parameters
 broadcast like numpy arrays; vector symbols (one value per arm) take arrays whose last axis runs
 over the arms and are summed as the card's ``Sum`` says. Every call checks the card's domain and
 refuses values outside it with an error naming the parameter and the range.
@@ -12,13 +14,16 @@ import math
 import numbers
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-import sympy as sp
 
-from rlcert.theory import Card, get
-from rlcert.theory.symbols import describe, is_integer
+from rlcert.theory._plain import describe, is_integer
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from rlcert.theory import Card
 
 
 class BoundError(ValueError):
@@ -36,12 +41,16 @@ class _Compiled:
 
 
 def _scalar_free(expr: sp.Basic) -> list[str]:
+    import sympy as sp
+
     return sorted(str(s) for s in expr.free_symbols
                   if isinstance(s, sp.Symbol) and not isinstance(s, sp.Idx))
 
 
 @lru_cache(maxsize=None)
 def _compile(card_id: str) -> _Compiled:
+    from rlcert.theory import get
+
     return _compile_card(get(card_id))
 
 
@@ -52,7 +61,11 @@ _USER_CARDS: dict[tuple, _Compiled] = {}
 def resolve(card: str | Card) -> tuple[Card, _Compiled]:
     """The card (a catalog id, or a user's own :class:`~rlcert.theory.Card`) and its compiled
     form."""
+    from rlcert.theory import Card, get
+
     if isinstance(card, Card):
+        import sympy as sp
+
         key = (card.card_id, sp.srepr(card.expr), tuple(c.text for c in card.domain))
         if key not in _USER_CARDS:
             _USER_CARDS[key] = _compile_card(card)
@@ -63,6 +76,8 @@ def resolve(card: str | Card) -> tuple[Card, _Compiled]:
 
 
 def _compile_card(card: Card) -> _Compiled:
+    import sympy as sp
+
     vectors = tuple(card.vector_names)
     scalars = tuple(n for n in card.symbol_names if n not in vectors)
     expr = card.expr
@@ -257,6 +272,14 @@ def evaluate(card_id: str | Card, *, continuous: bool = False, **params) -> floa
     if not isinstance(continuous, (bool, np.bool_)):
         raise BoundError(f"continuous must be True or False, got {continuous!r}")
     card, comp = resolve(card_id)
+    return evaluate_compiled(card, comp, continuous, params)
+
+
+def evaluate_compiled(card, comp: _Compiled, continuous: bool, params: dict[str, Any]
+                      ) -> float | np.ndarray:
+    """:func:`evaluate` for a card already compiled: ``card`` needs ``card_id``, ``domain`` (its
+    conditions) and ``parameters()`` only, so that a :class:`~rlcert.bounds.snapshot.CardView`
+    goes through exactly the checks a :class:`~rlcert.theory.Card` does."""
     values = _prepare(card, comp, params)
     if not continuous:
         _check_integers(card, values)
@@ -307,7 +330,8 @@ def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = Fa
 
     Monotone root finding in log space (``gamma`` through ``log(1/(1-gamma))``): the bound is
     sampled on a grid over the parameter's domain, a sign change of ``log(bound / value)`` is
-    bracketed, monotonicity is checked on the bracket, and Brent's method finds the root.
+    bracketed, monotonicity is checked on the bracket, and bisection finds the root to within
+    ``1e-15 + 4 eps |t|`` in the transformed variable ``t``.
     ``integer=True`` returns the smallest integer that meets the target: ``bound <= value`` when
     the bound decreases in the parameter, ``bound >= value`` when it increases.
 
@@ -315,6 +339,12 @@ def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = Fa
     monotone around the root, or the root violates another domain condition.
     """
     card, comp = resolve(card_id)
+    return invert_compiled(card, comp, solve_for, value, integer, params)
+
+
+def invert_compiled(card, comp: _Compiled, solve_for: str, value: float, integer: bool,
+                    params: dict[str, Any]) -> float | int:
+    """:func:`invert` for a card already compiled (see :func:`evaluate_compiled`)."""
     if solve_for not in comp.scalars:
         raise BoundError(f"{card.card_id}: solve_for={solve_for!r} is not one of its scalar "
                          f"parameters {list(comp.scalars)}")
@@ -380,16 +410,32 @@ def invert(card_id: str | Card, solve_for: str, value: float, integer: bool = Fa
     elif gb == 0.0:
         t_root = tb
     else:
-        from scipy.optimize import brentq  # here, not at import: `rlcert bounds eval` starts faster
-
-        t_root = brentq(lambda t: math.log(f_at(t)) - math.log(value), ta, tb,
-                        xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+        t_root = _bisect(lambda t: math.log(f_at(t)) - math.log(value), ta, tb, ga)
     root = to_x(t_root)
     increasing = probe[-1] > probe[0]
     if integer:
         root = _integer_root(card, comp, params, solve_for, value, root, increasing, lo, lo_open)
     _check_domain(card, comp, _prepare(card, comp, {**params, solve_for: root}))
     return root
+
+
+def _bisect(fun: Callable[[float], float], a: float, b: float, fa: float) -> float:
+    """A root of ``fun`` on ``[a, b]``, where ``fun(a) = fa`` and ``fun(b)`` have opposite signs:
+    bisection until ``|b - a| <= 1e-15 + 4 eps max(|a|, |b|)`` (at most 200 halvings; a NaN
+    midpoint counts as the side of ``b``). Pure Python, so that ``rlcert bounds invert`` does not
+    import scipy."""
+    for _ in range(200):
+        if abs(b - a) <= 1e-15 + 4 * np.finfo(float).eps * max(abs(a), abs(b)):
+            break
+        mid = 0.5 * (a + b)
+        fm = fun(mid)
+        if fm == 0.0:
+            return mid
+        if (fm < 0) == (fa < 0):  # f keeps the sign of fa at every left end
+            a = mid
+        else:
+            b = mid
+    return 0.5 * (a + b)
 
 
 def _integer_root(card, comp, params, name, value, root, increasing, lo, lo_open) -> int:

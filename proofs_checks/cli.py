@@ -16,9 +16,11 @@ reproduces a saved counterexample.
 
 Start-up. Nothing heavy is imported at module level: ``rlcert --help``, ``rlcert --version`` and
 ``rlcert instances`` import neither numba nor sympy (the zoo is listed from the source of
-:mod:`rlcert.mdp.instances`), ``rlcert bounds ...`` imports sympy and numpy but no compiled code,
-and only the subcommand being run gets its full parser (the ``bounds list`` choices need
-:mod:`rlcert.theory`). ``python -X importtime -m rlcert.proofs_checks.cli --help`` shows it.
+:mod:`rlcert.mdp.instances`); ``rlcert bounds list|show|eval|invert`` read the compiled snapshot
+of the catalog (:mod:`rlcert.bounds.snapshot`, written on first use) and import numpy but
+neither sympy nor compiled code; ``bounds compare`` builds the catalog with sympy. Only the
+subcommand being run gets its full parser. ``python -X importtime -m rlcert.proofs_checks.cli
+--help`` shows it.
 
 Exit codes: 0 success, 1 a check ``violated`` (``verify``, ``replay``), 2 bad input (the message
 names the argument), 141 the reader of the output went away (``rlcert ... | head``: no traceback).
@@ -349,7 +351,7 @@ def _grid_points(params: dict, shape: tuple) -> list[dict]:
     symbols, one entry per arm, are not grid axes)."""
     import numpy as np
 
-    from rlcert.theory.symbols import is_vector
+    from rlcert.theory._plain import is_vector
 
     def vector(name: str) -> bool:
         try:
@@ -374,13 +376,35 @@ def _latex_number(x: float) -> str:
     return text
 
 
-def _cmd_bounds_eval(args, params: dict, fmt: str) -> int:
+def _catalog(card_id: str, snap) -> tuple[Any, Any]:
+    """``(card, compiled)`` for ``card_id``: from the catalog snapshot when it has the card
+    (``compiled`` is None when the snapshot has no numeric part for it), else the sympy card
+    (:func:`rlcert.theory.get` names an unknown id and suggests near matches)."""
+    view = None if snap is None else snap.get(card_id)
+    if view is not None:
+        return view, snap.compiled(card_id)
+    from rlcert import theory
+
+    return theory.get(card_id), None
+
+
+def _snapshot():
+    """The compiled snapshot of the catalog (:mod:`rlcert.bounds.snapshot`), or None when it is
+    turned off: ``rlcert bounds`` then builds the catalog with sympy."""
+    from rlcert.bounds import snapshot
+
+    return snapshot.load()
+
+
+def _cmd_bounds_eval(args, params: dict, fmt: str, snap) -> int:
     import numpy as np
 
-    from rlcert import bounds, theory
+    from rlcert import bounds
+    from rlcert.bounds.evaluate import evaluate_compiled
 
-    card = theory.get(args.card_id)
-    value = np.asarray(bounds.evaluate(args.card_id, **params), dtype=float)
+    card, comp = _catalog(args.card_id, snap)
+    value = np.asarray(bounds.evaluate(args.card_id, **params) if comp is None
+                       else evaluate_compiled(card, comp, False, params), dtype=float)
     unit = unit_label(card)
     order = ("" if card.constants == "explicit"
              else "   (constants: order only; this is the rate with constant 1)")
@@ -405,15 +429,19 @@ def _cmd_bounds_eval(args, params: dict, fmt: str) -> int:
 
 
 def _cmd_bounds(args, extra: list[str]) -> int:
-    from rlcert import theory  # sympy only; numpy comes with rlcert.bounds, for numbers
-
     fmt = args.format
+    snap = _snapshot() if args.bounds_command != "compare" else None
     if args.bounds_command == "list":
         if extra:
             raise CliError(f"unexpected arguments {extra}")
-        found = theory.cards(setting=args.setting, kind=args.kind, constants=args.constants)
+        if snap is None:
+            from rlcert import theory
+            catalog: Any = theory
+        else:
+            catalog = snap
+        found = catalog.cards(setting=args.setting, kind=args.kind, constants=args.constants)
         if args.search:
-            ids = {c.card_id for c in theory.search(args.search)}
+            ids = {c.card_id for c in catalog.search(args.search)}
             found = [c for c in found if c.card_id in ids]
         if fmt == "json":
             print(json.dumps([c.to_dict() for c in found], indent=1))
@@ -424,16 +452,20 @@ def _cmd_bounds(args, extra: list[str]) -> int:
     if args.bounds_command == "show":
         if extra:
             raise CliError(f"unexpected arguments {extra}")
-        _print_card(theory.get(args.card_id), fmt)
+        _print_card(_catalog(args.card_id, snap)[0], fmt)
         return 0
     params = _parse_card_params(extra)
     if args.bounds_command == "eval":
-        return _cmd_bounds_eval(args, params, fmt)
+        return _cmd_bounds_eval(args, params, fmt, snap)
     if args.bounds_command == "invert":
         from rlcert import bounds
+        from rlcert.bounds.evaluate import invert_compiled
 
-        root = bounds.invert(args.card_id, args.solve_for, args.value, integer=args.integer,
-                             **params)
+        card, comp = _catalog(args.card_id, snap)
+        root = (bounds.invert(args.card_id, args.solve_for, args.value, integer=args.integer,
+                              **params) if comp is None
+                else invert_compiled(card, comp, args.solve_for, args.value, args.integer,
+                                     params))
         if fmt == "json":
             print(json.dumps({"card_id": args.card_id, "solve_for": args.solve_for,
                               "value": args.value, "root": root, "params": params}, indent=1))

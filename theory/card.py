@@ -14,15 +14,8 @@ from typing import Mapping
 
 import sympy as sp
 
+from ._plain import CONSTANTS, GUARANTEES, KINDS, SAMPLE_UNITS, SETTINGS, T_UNITS  # noqa: F401
 from .symbols import LATEX_NAMES, describe
-
-SETTINGS = ("planning", "discounted", "episodic", "average-reward", "generative", "linear",
-            "bandit", "robust", "cvar", "policy-gradient", "concentration", "pac")
-KINDS = ("upper", "lower")
-GUARANTEES = ("deterministic", "high_probability", "expectation", "asymptotic")
-CONSTANTS = ("explicit", "order")
-T_UNITS = ("steps", "episodes")
-SAMPLE_UNITS = ("total", "per_pair")
 
 
 class CardError(ValueError):
@@ -274,6 +267,12 @@ class Card:
         if self.notes:
             lines.append(f"  notes: {self.notes}")
         return "\n".join(lines)
+
+    def search_text(self) -> str:
+        """The text :func:`rlcert.theory.search` looks in: id, title, reference, assumptions,
+        notes, quantity and setting."""
+        return " ".join([self.card_id, self.title, str(self.reference), self.assumptions,
+                         self.notes, self.quantity, self.setting])
 
     def to_dict(self) -> dict:
         """A JSON-ready description."""

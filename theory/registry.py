@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .card import CONSTANTS, KINDS, SETTINGS, Card, CardError
+from ._plain import CONSTANTS, KINDS, SETTINGS, matches_words
+from .card import Card, CardError
 
 
 class UnknownCardError(KeyError, ValueError):
@@ -102,11 +103,5 @@ def search(text: str) -> list[Card]:
     (case-insensitive)."""
     if not isinstance(text, str):
         raise CardError(f"text must be a string of search words, got {text!r}")
-    words = text.lower().split()
-    hits = []
-    for c in _load().values():
-        blob = " ".join([c.card_id, c.title, str(c.reference), c.assumptions, c.notes,
-                         c.quantity, c.setting]).lower()
-        if all(w in blob for w in words):
-            hits.append(c)
+    hits = [c for c in _load().values() if matches_words(c.search_text(), text)]
     return sorted(hits, key=lambda c: c.card_id)

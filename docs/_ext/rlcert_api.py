@@ -20,6 +20,7 @@ MODULES: list[tuple[str, str]] = [
     ("rlcert.theory.symbols", "the catalog's named symbols"),
     ("rlcert.bounds", "evaluate and invert cards"),
     ("rlcert.bounds.compare", "several cards in one table"),
+    ("rlcert.bounds.snapshot", "the compiled snapshot of the catalog the command line reads"),
     ("rlcert.bounds.concentration", "concentration widths, callable from numba code"),
     ("rlcert.bounds.selfcheck", "consistency checks of the catalog"),
     ("rlcert.mdp", "models and exact oracles"),

@@ -5,7 +5,7 @@ synchronous Q-learning) that rlcert.estimators.stochastic_approximation is check
 import sympy as sp
 
 from ..card import Card, Condition, Reference
-from ..symbols import A, S, T, c_min, eps, eta, gamma, inv_mu, mismatch, t
+from ..symbols import A, S, T, c_min, eps, eta, gamma, inv_mu, mismatch, t, tau_reg
 
 softmax = Card(
     card_id="pg.softmax.upper",
@@ -94,24 +94,28 @@ harpg = Card(
 
 entropy_npg = Card(
     card_id="pg.entropy_npg.upper",
-    title="Entropy-regularised NPG, linear rate; soft policy iteration at eta = (1-gamma)/tau "
-          "(Cen, Cheng, Chen, Wei, Chi)",
+    title="Entropy-regularised NPG, linear rate (1 - eta tau)^t; soft policy iteration at "
+          "eta = (1-gamma)/tau (Cen, Cheng, Chen, Wei, Chi)",
     setting="policy-gradient", kind="upper", quantity="sup-norm regularised Q error",
-    expr=gamma ** t, guarantee="deterministic", constants="order", rate={},
-    domain=(Condition.interval("t", 0, None, lower_open=False), Condition.interval("gamma", 0, 1)),
+    expr=gamma * (1 - eta * tau_reg) ** t, guarantee="deterministic", constants="order",
+    rate={},
+    domain=(Condition.interval("t", 0, None, lower_open=False), Condition.interval("gamma", 0, 1),
+            Condition.interval("eta", 0, None), Condition.interval("tau_reg", 0, None),
+            Condition.relation(eta * tau_reg + gamma <= 1, "eta tau_reg <= 1 - gamma")),
     reference=Reference("S. Cen, C. Cheng, Y. Chen, Y. Wei, Y. Chi", 2022, "Fast global "
                         "convergence of natural policy gradient methods with entropy "
                         "regularization", "Operations Research 70(4)", "Theorem 1",
                         "https://arxiv.org/abs/2007.06558"),
-    assumptions="exact soft policy evaluation, entropy weight tau > 0, 0 < eta <= (1-gamma)/tau; "
-                "the card is the soft-policy-iteration case eta = (1-gamma)/tau, where the rate "
-                "1 - eta tau equals gamma",
+    assumptions="exact soft policy evaluation, entropy weight tau_reg > 0, step 0 < eta <= "
+                "(1-gamma)/tau_reg; at eta = (1-gamma)/tau_reg (soft policy iteration) the rate "
+                "1 - eta tau_reg equals gamma",
+    definitions={"eta": "NPG step size (the paper's learning rate)",
+                 "t": "iteration count (the bound is on iterate t + 1)"},
     notes="||Q*_tau - Q_tau^{(t+1)}||_inf <= C1 gamma (1 - eta tau)^t; the form of C1 in "
-          "theorems.md PG-4 is unverified, so the card is order only (constant 1, rate gamma^t); "
-          "the catalog has no symbol for the entropy weight (tau names the CVaR tail fraction). "
-          "Check pg.entropy_npg_exact judges the update's closed form and monotonicity, and "
-          "reports the C1 form without judging it.",
-    example=dict(gamma=0.9, t=10),
+          "theorems.md PG-4 is unverified, so the card is order only (C1 = 1). Check "
+          "pg.entropy_npg_exact judges the update's closed form and monotonicity, and reports "
+          "the C1 form without judging it.",
+    example=dict(gamma=0.9, t=10, eta=1.0, tau_reg=0.1),
 )
 
 td0_linear = Card(
