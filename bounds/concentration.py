@@ -57,7 +57,8 @@ from .evaluate import BoundError
 # -- argument checks of the Python entry points ----------------------------------------------------
 def _real(x, fn: str, name: str) -> float:
     if type(x) is not float and type(x) is not int:  # the common case skips the abc checks
-        if (isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real)) or np.ndim(x):
+        if (isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real)
+                or np.ndim(x)):  # type: ignore[arg-type]  # numpy's ArrayLike omits numbers.Real
             raise BoundError(f"{fn}: {name} must be a real number, got {x!r}")
     v = float(x)
     if math.isnan(v):

@@ -20,11 +20,13 @@ Installed (not a test file) so that the test suite and the verifier call the sam
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
-from rlcert.theory import Card, cards, get
+from rlcert.theory import Card, UnknownCardError, cards, get
 
 from .evaluate import BoundError, convert_T, evaluate, invert
 
@@ -117,8 +119,9 @@ def check_monotone(card: Card, n_points: int = 40) -> list[CheckResult]:
     out = []
     for name, (p, k) in card.rate.items():
         x0 = _point(card, name)
-        start = (1.0 / (1.0 - float(card.example["gamma"])) if name == "eff_horizon"
-                 else float(card.example[name]))
+        # a rate symbol's example is a scalar (vector symbols have no rate)
+        start = (1.0 / (1.0 - float(cast(float, card.example["gamma"]))) if name == "eff_horizon"
+                 else float(cast(float, card.example[name])))
         xs = np.geomspace(start, x0, n_points)
         try:
             vals = np.array([_value(card, name, x) for x in xs])
@@ -137,10 +140,11 @@ def check_monotone(card: Card, n_points: int = 40) -> list[CheckResult]:
 def check_inversion(card: Card) -> list[CheckResult]:
     """Round trip ``evaluate(invert(...)) == value`` for each symbol with a rate."""
     out = []
-    value = float(evaluate(card.card_id, **card.example))
+    example: Mapping[str, Any] = card.example
+    value = float(evaluate(card.card_id, **example))
     for name in card.rate:
         target = "gamma" if name == "eff_horizon" else name
-        others = {k: v for k, v in card.example.items() if k != target}
+        others = {k: v for k, v in example.items() if k != target}
         try:
             root = invert(card.card_id, target, value, **others)
             back = float(evaluate(card.card_id, continuous=True, **others, **{target: root}))
@@ -163,6 +167,8 @@ def upper_minus_lower(upper_id: str, point: dict) -> float | None:
     either domain (or lacks a parameter). For a high-probability ``U`` against an expectation
     ``L``, ``U + delta * trivial`` is used; T is converted with ``H`` when the units differ."""
     upper = get(upper_id)
+    if upper.matches is None:
+        raise UnknownCardError(f"upper_id={upper_id!r}: the card has no matched lower bound")
     lower = get(upper.matches)
     up_params = {k: point[k] for k in upper.symbol_names if k in point}
     low_params = {k: point[k] for k in lower.symbol_names if k in point}

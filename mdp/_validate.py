@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from typing import Literal, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -279,7 +280,7 @@ def check_sparse_matrix(P, name: str, error=InvalidMDPError) -> sp.csr_matrix:
     duplicates summed, indices sorted, explicit zeros kept."""
     shape = getattr(P, "shape", None)
     if (not isinstance(shape, tuple) or len(shape) != 2
-            or not all(isinstance(d, numbers.Integral) and d >= 0 for d in shape)):
+            or not all(isinstance(d, numbers.Integral) and int(d) >= 0 for d in shape)):
         raise error(f"{name} must be a two-dimensional sparse matrix, got shape {shape!r}")
     fmt = getattr(P, "format", None)
     if fmt in ("csr", "csc", "bsr"):
@@ -388,6 +389,12 @@ def check_csr_rows(P: sp.csr_matrix, n_actions: int, name: str,
                     f"{int(off.sum())} rows off)")
 
 
+@overload
+def check_discount(gamma, name: str = ..., *, allow_none: Literal[False]) -> float: ...
+@overload
+def check_discount(gamma, name: str = ..., allow_none: bool = ...) -> float | None: ...
+
+
 def check_discount(gamma, name: str = "gamma", allow_none: bool = True) -> float | None:
     """A discount factor in [0, 1], or None when allowed."""
     if gamma is None:
@@ -432,7 +439,9 @@ def initial_distribution(initial, n_states: int) -> np.ndarray:
 
 def check_tolerance(tol, name: str = "tol") -> float:
     """A strictly positive finite tolerance."""
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
+    if (isinstance(tol, bool) or not isinstance(tol, numbers.Real)
+            or not np.isfinite(tol)  # type: ignore[call-overload]  # stubs omit numbers.Real
+            or tol <= 0):
         raise InvalidArgumentError(f"{name} must be a positive finite number, got {tol!r}")
     return float(tol)
 

@@ -570,6 +570,7 @@ def bisimulation_metric(m: TabularMDP, c_R: float = 1.0, c_T: float | None = Non
             first = residual
             if cap is None:  # half the target for the contraction, half left for eta
                 cap = default_iterations(c_T, tol / 2.0, first)
+        assert cap is not None  # max_iter, or set on the first iteration
         scale = max(1.0, float(d.max()) if S else 1.0)
         eta_all = c_T * eta + 4.0 * (A + 2) * _U * scale
         certificate = (c_T * residual + eta_all) / (1.0 - c_T)

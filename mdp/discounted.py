@@ -81,7 +81,7 @@ from scipy.optimize import linprog
 
 from . import _transitions as tr
 from . import kernels
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, UnsupportedModelError
 from .evaluation import solve_policy_system
 from .models import TabularMDP
 from .results import (SolveResult, backup_rounding, floating_floor, floor_bound,
@@ -100,6 +100,14 @@ class SolverFailedError(RuntimeError):
 #: (:func:`rlcert.mdp.kernels.bellman_rows`, the same row arithmetic, hence the same numbers):
 #: waking the worker threads costs more than such a sweep, and far more on a busy machine.
 PARALLEL_MIN_ENTRIES = 1 << 14
+
+
+def _discount(m: TabularMDP) -> float:
+    """``m.gamma`` (:func:`rlcert.mdp.solve` refuses a model without a discount up front)."""
+    if m.gamma is None:
+        raise UnsupportedModelError("the discounted solvers need a discount: the model has "
+                                    "gamma=None")
+    return m.gamma
 
 
 def _backup_entries(m: TabularMDP) -> int:
@@ -127,7 +135,7 @@ def _one_hot(actions: np.ndarray, A: int) -> np.ndarray:
 def default_max_sweeps(m: TabularMDP, tol: float) -> int:
     """Sweeps after which value iteration from ``V_0 = 0`` is certified to ``tol`` in exact
     arithmetic: ``gamma/(1-gamma) ||V_k - V_{k-1}|| <= gamma^k ||r||_inf / (1-gamma) <= tol``."""
-    g = m.gamma
+    g = _discount(m)
     r = _norm(m._R)
     if g == 0.0 or r == 0.0:
         return 2
@@ -153,7 +161,7 @@ def default_max_improvements(m: TabularMDP, tol: float) -> int:
     The rate ``gamma`` per step is all that holds in general (the partial evaluations help only
     once the policy settles), so the cap is that ``k`` plus 10 and the check itself.
     """
-    g = m.gamma
+    g = _discount(m)
     spread = float(m._R.max() - m._R.min())
     if g == 0.0 or spread == 0.0:
         return 2
@@ -186,7 +194,7 @@ def certify(m: TabularMDP, V: np.ndarray, *, method: str, status: str, iteration
     ``gamma/(1-gamma) ||V_k - V_{k-1}||``); the certificate is the smaller of it and the residual
     bound. ``backup = (Q, TV, greedy)`` reuses a backup of ``V`` already computed.
     """
-    g = m.gamma
+    g = _discount(m)
     S, A = m.n_states, m.n_actions
     if backup is None:
         Q = np.empty((S, A))
@@ -252,7 +260,7 @@ def _sweeping_solver(m: TabularMDP, tol: float, max_iter: int, info: dict, metho
     (both sweeps are ``gamma``-contractions with fixed point ``V*``; ``e`` the error of one
     computed sweep, ``rho`` for VI, :func:`_gs_sweep_error` for GS; the certificate's rounding
     term adds ``rho / (1 - gamma)``)."""
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     T, R = m.operand, m._R
     r_norm = _norm(R)
     stop = _StopRule(tol, r_norm, g, stagnation_window(g))
@@ -303,12 +311,12 @@ def improvement_threshold(residual: float, rho: float, gamma: float) -> float:
 def _policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
                       evaluation: str = "auto", initial_policy: np.ndarray | None = None,
                       trace: bool = False) -> SolveResult:
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     T, R = m.operand, m._R
     r_norm = _norm(R)
     idx = np.arange(S)
     pi = np.argmax(R, axis=1) if initial_policy is None else np.asarray(initial_policy, np.int64)
-    V = None
+    V: np.ndarray | None = None
     Q = np.empty((S, A))
     TV = np.empty(S)
     greedy = np.empty(S, dtype=np.int64)
@@ -338,6 +346,7 @@ def _policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: dict,
     info.update(evaluation=sorted(solvers_used), floor=floor)
     if trace:
         info["policies"] = policies
+    assert V is not None  # max_iter >= 1: at least one evaluation
     return certify(m, V, method="pi", status=status, iterations=k, tol=tol, policy=pi,
                    backup=(Q, TV, greedy), info=info)
 
@@ -354,7 +363,7 @@ def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: d
                                inner: int = 20) -> SolveResult:
     if isinstance(inner, bool) or not isinstance(inner, int) or inner < 1:
         raise InvalidArgumentError(f"inner must be an integer >= 1, got {inner!r}")
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     T, R = m.operand, m._R
     r_norm = _norm(R)
     # V_0 = min r / (1 - gamma) satisfies T V_0 >= V_0, so the iterates increase to V*
@@ -396,7 +405,7 @@ def _modified_policy_iteration(m: TabularMDP, tol: float, max_iter: int, info: d
 
 
 def _linear_program(m: TabularMDP, tol: float, info: dict, evaluation: str = "auto") -> SolveResult:
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     rows = m.rows if m.is_sparse else tr.dense_to_csr(m.rows)
     E = sp.csr_matrix((np.ones(S * A), (np.arange(S * A), np.repeat(np.arange(S), A))),
                       shape=(S * A, S))

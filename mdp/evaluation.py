@@ -72,11 +72,13 @@ def solve_policy_system(P_pi, r_pi: np.ndarray, gamma: float, solver: str = "aut
 
 
 def _discounted_certificate(m: TabularMDP, W: np.ndarray, V: np.ndarray) -> float:
+    gamma = m.gamma
+    assert gamma is not None  # evaluate_policy refused gamma=None
     TV = np.empty_like(V)
-    kernels.policy_backup(m.operand, 0, m._R, m.gamma, V, policy_operand(W), TV)
+    kernels.policy_backup(m.operand, 0, m._R, gamma, V, policy_operand(W), TV)
     rho = backup_rounding(m.max_row_nnz, float(np.max(np.abs(m._R))), float(np.max(np.abs(V))),
-                          m.gamma)
-    return float((np.max(np.abs(TV - V)) + rho) / (1.0 - m.gamma))
+                          gamma)
+    return float((np.max(np.abs(TV - V)) + rho) / (1.0 - gamma))
 
 
 def _evaluate_total_reward(m: TabularMDP, W: np.ndarray, solver: str):

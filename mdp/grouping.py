@@ -136,7 +136,9 @@ def grouping_error(m: TabularMDP, groups, *, tol: float = 1e-11) -> GroupingErro
     eps_R = float(np.max(np.abs(m.R - mg.R[:, g])))
     eps_P = float(np.max(np.abs(P - mg.dense_P()[:, g, :]).sum(axis=-1)))
     span = float(full.V.max() - full.V.min())
-    b = (eps_R + m.gamma * eps_P * span / 2.0) / (1.0 - m.gamma)
+    gamma = m.gamma
+    assert gamma is not None  # _check_model refused gamma=None
+    b = (eps_R + gamma * eps_P * span / 2.0) / (1.0 - gamma)
     return GroupingError(error=full.V - red.V, bound=np.full(m.n_states, b), eps_R=eps_R,
                          eps_P=eps_P, certificate=float(full.certificate + red.certificate),
                          n_groups=int(g.max()) + 1)

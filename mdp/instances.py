@@ -33,7 +33,8 @@ def _check_prob(x: float, name: str) -> float:
 
 
 def _check_finite_number(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not np.isfinite(x):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) \
+            or not np.isfinite(x):  # type: ignore[call-overload]  # numpy's stubs omit numbers.Real
         raise InvalidMDPError(f"{name}={x!r} is not a finite number")
     return float(x)
 
@@ -345,8 +346,8 @@ def gridworld(rows: int = 4, cols: int = 4, slip: float = 0.1, *, goal=None, wal
     frozen = blocked.copy()
     frozen[g] = True
     P[frozen] = 0.0
-    for s in np.flatnonzero(frozen):
-        P[s, :, s] = 1.0
+    for f in np.flatnonzero(frozen):
+        P[f, :, f] = 1.0
     R = P[:, :, g].copy()
     R[frozen] = 0.0
     return TabularMDP(P, R, gamma, mu)

@@ -112,7 +112,7 @@ def from_gymnasium(env, gamma: float | None = None, *, sparse: bool | None = Non
                 p, s2, r, term = entry[:4]
                 where = f"{name}: P[{s}][{a}]"
                 if isinstance(s2, (bool, np.bool_)) or not isinstance(s2, numbers.Integral) \
-                        or not 0 <= s2 < S:
+                        or not 0 <= int(s2) < S:
                     raise InvalidArgumentError(f"env {where} leads to state {s2!r}, not a state "
                                                f"in [0, {S})")
                 s2 = int(s2)

@@ -49,9 +49,9 @@ import numbers
 import numpy as np
 from numba import njit, prange
 
-from ._validate import (ROW_SUM_TOL, array_bytes, as_float_array, check_discount, check_finite,
-                        check_memory, check_positive_int, check_reward_scale, check_tolerance,
-                        initial_distribution)
+from ._validate import (ROW_SUM_TOL, array_bytes, as_float_array, check_bool, check_discount,
+                        check_finite, check_memory, check_positive_int, check_reward_scale,
+                        check_tolerance, initial_distribution)
 from .errors import InvalidArgumentError, InvalidMDPError
 from .models import FiniteHorizonMDP, TabularMDP
 from .results import UNIT_ROUNDOFF, FiniteHorizonResult, SolveResult
@@ -123,6 +123,7 @@ class LinearMDP:
                 raise InvalidMDPError(f"gamma={gamma!r}: an episodic linear MDP (horizon="
                                       f"{horizon}) is undiscounted; give gamma only without "
                                       f"horizon")
+            g = 1.0
         else:
             g = check_discount(gamma, "gamma", allow_none=False)
             if g >= 1.0:
@@ -143,7 +144,7 @@ class LinearMDP:
         self._theta.setflags(write=False)
         self._S, self._A, self._d = S, A, d
         self._horizon = horizon
-        self._gamma = 1.0 if horizon is not None else float(gamma)
+        self._gamma = g
         self._initial = initial_distribution(initial, S)
         self._check_rows()
         r = self.reward_range()
@@ -245,7 +246,7 @@ class LinearMDP:
 
     def _stage(self, h, arr) -> int:
         H = self._horizon or 1
-        if isinstance(h, bool) or not isinstance(h, numbers.Integral) or not 0 <= h < H:
+        if isinstance(h, bool) or not isinstance(h, numbers.Integral) or not 0 <= int(h) < H:
             raise InvalidArgumentError(f"h={h!r} is not a stage in [0, {H})")
         return 0 if arr.shape[0] == 1 else int(h)
 
@@ -300,8 +301,8 @@ class LinearMDP:
         check_memory(array_bytes(stages, S, A, S), f"to_tabular: the (S, A, S) kernel of S={S}, "
                      f"A={A} ({stages} stage(s))", InvalidArgumentError)
         P = np.stack([(self._phi2 @ self._mu[h]).reshape(S, A, S) for h in range(stages)])
-        if self.episodic:
-            H = self._horizon
+        H = self._horizon
+        if H is not None:  # episodic
             if self._theta.shape[0] > 1:  # per-stage rewards as (H, S, A, S): never ambiguous
                 R = np.broadcast_to(np.stack([self.rewards(h) for h in range(H)])[..., None],
                                     (H, S, A, S))
@@ -340,6 +341,13 @@ def _check_model(m) -> LinearMDP:
     return m
 
 
+def _episodic_horizon(m: LinearMDP) -> int:
+    """``H`` of an episodic model (every caller has checked ``m.episodic``)."""
+    H = m.horizon
+    assert H is not None
+    return H
+
+
 def solve_linear(m: LinearMDP, *, tol: float = 1e-10, max_iter: int = 1000):
     """Optimal values, Q-values and a policy of a linear MDP, through its factorisation.
 
@@ -359,7 +367,7 @@ def solve_linear(m: LinearMDP, *, tol: float = 1e-10, max_iter: int = 1000):
 
 
 def _backward(m: LinearMDP) -> FiniteHorizonResult:
-    H, S, A = m.horizon, m.n_states, m.n_actions
+    H, S, A = _episodic_horizon(m), m.n_states, m.n_actions
     V = np.zeros((H + 1, S))
     Q = np.empty((H, S, A))
     rho, L = np.empty(H), np.empty(H)
@@ -423,13 +431,14 @@ def evaluate_policy_linear(m: LinearMDP, policy) -> np.ndarray:
     S, A = m.n_states, m.n_actions
     if m.episodic:
         from .policies import stage_policy_weights
-        W = stage_policy_weights(policy, m.horizon, S, A)
-        V = np.zeros((m.horizon + 1, S))
-        for h in range(m.horizon - 1, -1, -1):
+        H = _episodic_horizon(m)
+        W = stage_policy_weights(policy, H, S, A, "policy")
+        V = np.zeros((H + 1, S))
+        for h in range(H - 1, -1, -1):
             V[h] = (W[h] * _backup(m, h, V[h + 1])).sum(axis=1)
         return V
     from .policies import policy_weights
-    W = policy_weights(policy, S, A)
+    W = policy_weights(policy, S, A, "policy")
     Phi = np.einsum("sa,sad->sd", W, m.phi)
     r = Phi @ m.theta(0)
     mu = m.mu(0)
@@ -480,7 +489,7 @@ def solve_robust_regularized(m: LinearMDP, penalty) -> FiniteHorizonResult:
     m = _check_model(m)
     _check_rectangular(m)
     penalty = _penalty(penalty)
-    H, S, A = m.horizon, m.n_states, m.n_actions
+    H, S, A = _episodic_horizon(m), m.n_states, m.n_actions
     V = np.zeros((H + 1, S))
     Q = np.empty((H, S, A))
     err = 0.0
@@ -505,8 +514,8 @@ def evaluate_policy_robust_regularized(m: LinearMDP, policy, penalty) -> np.ndar
     _check_rectangular(m)
     penalty = _penalty(penalty)
     from .policies import stage_policy_weights
-    H, S, A = m.horizon, m.n_states, m.n_actions
-    W = stage_policy_weights(policy, H, S, A)
+    H, S, A = _episodic_horizon(m), m.n_states, m.n_actions
+    W = stage_policy_weights(policy, H, S, A, "policy")
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
         sigma = _factor_values(m, h, V[h + 1], penalty)
@@ -547,15 +556,26 @@ def random_simplex(S: int, A: int, d: int, *, horizon: int | None = None,
                    seed=None, initial=0) -> LinearMDP:
     """A random d-rectangular linear MDP: ``phi(s, a) ~ Dirichlet(1_d)``, each factor ``mu_{h,i}``
     a distribution over ``branching`` random states (all ``S`` by default) with
-    ``Dirichlet(1)`` weights, ``theta_h ~ U[0, 1]^d`` (so rewards lie in [0, 1])."""
+    ``Dirichlet(1)`` weights, ``theta_h ~ U[0, 1]^d`` (so rewards lie in [0, 1]).
+
+    ``seed`` is an integer >= 0, a SeedSequence, a Generator or None; ``stationary`` (a bool)
+    draws one ``mu`` and ``theta`` for every stage. The features and factors must fit in memory
+    (refused up front otherwise, naming ``S``, ``A`` and ``d``)."""
+    from .instances import _check_seed
     S, A, d = (check_positive_int(v, n, InvalidArgumentError) for v, n in
                ((S, "S"), (A, "A"), (d, "d")))
     b = S if branching is None else check_positive_int(branching, "branching",
                                                        InvalidArgumentError)
     if b > S:
         raise InvalidArgumentError(f"branching={branching!r} exceeds S={S}")
-    rng = np.random.default_rng(seed)
+    stationary = check_bool(stationary, "stationary")
+    if horizon is not None:
+        horizon = check_positive_int(horizon, "horizon", InvalidArgumentError)
     stages = horizon if (horizon is not None and not stationary) else 1
+    check_memory(array_bytes(S, A, d) + array_bytes(stages, d, S),
+                 f"random_simplex(S={S}, A={A}, d={d}): phi (S, A, d) and mu (d, S)",
+                 InvalidArgumentError)
+    rng = np.random.default_rng(_check_seed(seed))
     phi = rng.dirichlet(np.ones(d), size=(S, A))
     mu = np.zeros((stages, d, S))
     for h in range(stages):

@@ -437,6 +437,8 @@ def zhou_gu_szepesvari_quantities(d: int, horizon: int, K: int | None = None, *,
     V_opt = _value_constant_p(q, H)
     policy_gaps = np.array([V_opt - _value_constant_p(q - 2.0 * jj * p.Delta, H) for jj in j])
     opt = np.array([action_index(sg[t]) for t in range(H)], dtype=np.int64)
+    order: float | None
+    lemma: float | None
     if p.K is not None:
         T = p.K * H
         order = float(d * H * math.sqrt(T))

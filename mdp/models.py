@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -112,6 +112,8 @@ class _RowModel:
     """What both model classes share: transitions stored as rows ``s*A + a`` (plus a stage
     offset) of a dense or CSR matrix, and an initial distribution."""
 
+    #: dense rows or CSR; where CSR attributes are used, ``not isinstance(self._rows,
+    #: np.ndarray)`` stands for :attr:`is_sparse` (the type checker narrows it)
     _rows: np.ndarray | sp.csr_matrix
     _S: int
     _A: int
@@ -150,7 +152,7 @@ class _RowModel:
     @property
     def max_row_nnz(self) -> int:
         """Largest number of stored entries in one row ``P[s, a, :]``."""
-        if self.is_sparse:
+        if not isinstance(self._rows, np.ndarray):  # CSR
             return int(np.diff(self._rows.indptr).max())
         return self._S
 
@@ -262,7 +264,7 @@ class TabularMDP(_RowModel):
 
     def to_dense(self) -> "TabularMDP":
         """Dense storage of the same model (no-op if already dense)."""
-        if not self.is_sparse:
+        if isinstance(self._rows, np.ndarray):
             return self
         check_memory(array_bytes(self._S, self._A, self._S),
                      f"to_dense: P of shape (S, A, S) = ({self._S}, {self._A}, {self._S})",
@@ -292,7 +294,7 @@ class TabularMDP(_RowModel):
     @property
     def nnz(self) -> int:
         """Number of nonzero transition entries (stored entries when sparse)."""
-        if self.is_sparse:
+        if not isinstance(self._rows, np.ndarray):  # CSR
             return int(self._rows.nnz)
         if self._nnz_cache is None:
             self._nnz_cache = int(kernels.dense_row_nnz(self._rows).sum())
@@ -300,7 +302,7 @@ class TabularMDP(_RowModel):
 
     def dense_P(self) -> np.ndarray:
         """``P`` as a new dense ``(S, A, S)`` array."""
-        if self.is_sparse:
+        if not isinstance(self._rows, np.ndarray):  # CSR
             check_memory(array_bytes(self._S, self._A, self._S),
                          f"dense_P: P of shape (S, A, S) = ({self._S}, {self._A}, {self._S})",
                          InvalidMDPError)
@@ -319,10 +321,11 @@ class TabularMDP(_RowModel):
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Write the model to an ``.npz`` file (dense or CSR storage preserved)."""
-        payload = dict(format_version=_FORMAT_VERSION, kind="tabular", R=self._R,
-                       gamma=np.nan if self._gamma is None else self._gamma,
-                       initial=self._initial, n_states=self._S, n_actions=self._A)
-        if self.is_sparse:
+        payload: dict[str, Any] = dict(
+            format_version=_FORMAT_VERSION, kind="tabular", R=self._R,
+            gamma=np.nan if self._gamma is None else self._gamma, initial=self._initial,
+            n_states=self._S, n_actions=self._A)
+        if not isinstance(self._rows, np.ndarray):  # CSR
             payload.update(P_indptr=self._rows.indptr, P_indices=self._rows.indices,
                            P_data=self._rows.data)
         else:
@@ -386,7 +389,7 @@ class FiniteHorizonMDP(_RowModel):
             if len(P) != H:
                 raise InvalidMDPError(f"P is a sequence of {len(P)} sparse matrices but "
                                       f"horizon={H}")
-            blocks = []
+            blocks: list[sp.csr_matrix] = []
             for h, Ph in enumerate(P):
                 if not sp.issparse(Ph):
                     raise InvalidMDPError(f"P[{h}] is not sparse ({type(Ph).__name__}) but P[0] "
@@ -504,10 +507,11 @@ class FiniteHorizonMDP(_RowModel):
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model to an ``.npz`` file."""
-        payload = dict(format_version=_FORMAT_VERSION, kind="finite_horizon", R=self._R,
-                       gamma=self._gamma, horizon=self._H, initial=self._initial,
-                       stationary=self._stationary, n_states=self._S, n_actions=self._A)
-        if self.is_sparse:
+        payload: dict[str, Any] = dict(
+            format_version=_FORMAT_VERSION, kind="finite_horizon", R=self._R, gamma=self._gamma,
+            horizon=self._H, initial=self._initial, stationary=self._stationary,
+            n_states=self._S, n_actions=self._A)
+        if not isinstance(self._rows, np.ndarray):  # CSR
             payload.update(P_indptr=self._rows.indptr, P_indices=self._rows.indices,
                            P_data=self._rows.data, P_shape=np.array(self._rows.shape))
         else:

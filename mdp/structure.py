@@ -461,8 +461,8 @@ def classify(m: TabularMDP, *, max_policies: int = 0) -> Classification:
     mecs = tuple(np.flatnonzero(labels == lab) for lab in np.unique(labels[labels >= 0]))
     mecs = tuple(sorted(mecs, key=lambda c: int(c[0])))
     always_transient = np.flatnonzero(labels < 0)
-    common = dict(communicating=communicating, end_components=mecs,
-                  always_transient=always_transient)
+    common: dict[str, Any] = dict(communicating=communicating, end_components=mecs,
+                                  always_transient=always_transient)
     comm_txt = ("communicating (the support graph is strongly connected)" if communicating else
                 f"not communicating ({len(comps)} communicating classes)")
     if len(mecs) >= 2:
@@ -510,7 +510,7 @@ def classify(m: TabularMDP, *, max_policies: int = 0) -> Classification:
     # cheap search for two disjoint closable sets
     tried: set[tuple[int, ...]] = set()
     G_all = _mdp_csr(m)
-    for x, alive, action in nonempty:
+    for _, alive, action in nonempty:
         states = np.flatnonzero(alive)
         sub = G_all[states * A + action[states]]
         sub = sub[:, states]
@@ -538,20 +538,20 @@ def classify(m: TabularMDP, *, max_policies: int = 0) -> Classification:
     log10_n = float(sum(math.log10(c.size) for c in choices))
     n_pol = math.prod(int(c.size) for c in choices) if log10_n < 18 else None
     if n_pol is None or n_pol > max_policies:
-        count = f"{n_pol}" if n_pol is not None else f"about 10^{log10_n:.0f}"
+        needed = f"{n_pol}" if n_pol is not None else f"about 10^{log10_n:.0f}"
         return Classification(recurrent=False, weakly_communicating=True, unichain=None,
                               explanation=f"{comm_txt}; {wc_txt}; {rec_txt}; unichain unknown: "
                                           f"no polynomial argument settled it (deciding it is "
                                           f"NP-hard, Tsitsiklis 2007); an exact enumeration "
-                                          f"needs max_policies >= {count}",
+                                          f"needs max_policies >= {needed}",
                               **common)
     local = {int(s): i for i, s in enumerate(M)}
     sub_rows = G_all[(M[:, None] * A + np.arange(A)[None, :]).ravel()][:, M]
     base = np.arange(M.size) * A
     for count, combo in enumerate(itertools.product(*choices), start=1):
-        acts = np.asarray(combo, dtype=np.int64)
-        if _count_closed(sub_rows, base + acts) >= 2:
-            witness = _policy_with({int(s): int(acts[local[int(s)]]) for s in M}, S)
+        combo_acts = np.asarray(combo, dtype=np.int64)
+        if _count_closed(sub_rows, base + combo_acts) >= 2:
+            witness = _policy_with({int(s): int(combo_acts[local[int(s)]]) for s in M}, S)
             return Classification(recurrent=False, weakly_communicating=True, unichain=False,
                                   explanation=f"{comm_txt}; {wc_txt}; {rec_txt}; multichain: found "
                                               f"by enumerating {count} of the {n_pol} policies "
@@ -713,7 +713,7 @@ def diameter(m: TabularMDP, *, max_iter: int = 10_000) -> Diameter:
                 t0 = time.perf_counter()
                 t, _, bound = _min_hitting(mm, target, rows, max_iter)
                 elapsed[name] = time.perf_counter() - t0
-            chosen = storages[min(elapsed, key=elapsed.get)]
+            chosen = storages[min(elapsed, key=elapsed.__getitem__)]
         else:
             t, _, bound = _min_hitting(chosen, target, rows, max_iter)
         times[:, j] = t
@@ -722,7 +722,7 @@ def diameter(m: TabularMDP, *, max_iter: int = 10_000) -> Diameter:
     flat = int(np.argmax(off))
     s, sp_ = divmod(flat, S)
     return Diameter(float(off[s, sp_]), (int(s), int(sp_)), times, cert,
-                    {"storage": min(elapsed, key=elapsed.get)})
+                    {"storage": min(elapsed, key=elapsed.__getitem__)})
 
 
 # -- mixing times --------------------------------------------------------------------------------

@@ -120,10 +120,12 @@ def policy_chain(P3, R, policy) -> tuple[np.ndarray, np.ndarray]:
 def optimal_gain(P3, R) -> list[Fraction]:
     """``g*(s) = max_pi g^pi(s)`` over deterministic stationary policies, exactly."""
     S, A = R.shape
-    best = None
+    best: list[Fraction] | None = None
     for pol in deterministic_policies(S, A):
         g = exact_gain(*policy_chain(P3, R, pol))
         best = g if best is None else [max(a, b) for a, b in zip(best, g)]
+    if best is None:
+        raise ValueError(f"R has shape {R.shape}: no action, so no policy")
     return best
 
 
@@ -162,8 +164,9 @@ def min_hitting_times(P3) -> list[list[Fraction | None]]:
         for t in range(S):
             h = exact_hitting_times(chain, t)
             for s in range(S):
-                if h[s] is not None and (best[s][t] is None or h[s] < best[s][t]):
-                    best[s][t] = h[s]
+                new, old = h[s], best[s][t]
+                if new is not None and (old is None or new < old):
+                    best[s][t] = new
     return best
 
 
@@ -175,9 +178,10 @@ def diameter(P3) -> Fraction | float:
         return Fraction(0)
     t = min_hitting_times(P3)
     vals = [t[s][u] for s in range(S) for u in range(S) if s != u]
-    if any(v is None for v in vals):
+    finite = [v for v in vals if v is not None]
+    if len(finite) < len(vals):
         return math.inf
-    return max(vals)
+    return max(finite)
 
 
 def mixing_time_exact(P, eps: float, t_max: int, max_denominator: int | None = None
@@ -192,9 +196,10 @@ def mixing_time_exact(P, eps: float, t_max: int, max_denominator: int | None = N
     S = P.shape[0]
     e = Fraction(eps)
     M = [[Fraction(int(i == j)) for j in range(S)] for i in range(S)]
-    prev = None
+    prev: Fraction | None = None
     for t in range(t_max + 1):
-        d = max(sum(abs(M[i][j] - Pstar[i][j]) for j in range(S)) for i in range(S)) / 2
+        d = max(sum((abs(M[i][j] - Pstar[i][j]) for j in range(S)), Fraction(0))
+                for i in range(S)) / 2
         if d <= e:
             return t, prev, d
         prev = d
@@ -306,7 +311,7 @@ def history_return_laws(P, r, gamma: float, s0: int) -> list[dict]:
     Returns of stage ``h`` onward are discounted from ``h``; ``G_0 = r_0 + gamma G_1``."""
     H, S, A, _ = P.shape
 
-    def rec(h, s):
+    def rec(h: int, s: int) -> list[dict]:
         if h == H:
             return [{0.0: 1.0}]
         laws = []
@@ -416,9 +421,9 @@ def _ball_lp(name: str, p0: np.ndarray, rho: float, metric=None):
     if name == "l1":  # x = (p, e), e >= |p - p0|, sum e <= rho
         G = np.vstack([np.hstack([-I, Z]), np.hstack([I, -I]), np.hstack([-I, -I]),
                        np.concatenate([np.zeros(S), np.ones(S)])[None]])
-        h = np.concatenate([np.zeros(S), p0, -p0, [rho]])
+        h: np.ndarray = np.concatenate([np.zeros(S), p0, -p0, [rho]])
         Aeq = np.concatenate([np.ones(S), np.zeros(S)])[None]
-        C = np.vstack([I, Z])
+        C: np.ndarray = np.vstack([I, Z])
         return G, h, Aeq, np.ones(1), C
     if name == "linf":  # max(0, p0 - rho) <= p <= p0 + rho
         G = np.vstack([-I, I])

@@ -197,13 +197,18 @@ def _running_min(x: np.ndarray) -> np.ndarray:
 
 
 def _bandit_cell(subject, inst, cps, seed, measure) -> dict:
-    tr = play_bandit(subject, inst, int(cps[-1]), seed, record=measure == "optimism_margin")
+    # an adversarial pseudo-regret is measured from the declared probabilities when the subject
+    # declares them (E[x_t(A_t) | past] = p_t . x_t), so they are recorded
+    record = measure == "optimism_margin" or (measure == "pseudo_regret"
+                                              and isinstance(inst, AdversarialBandit))
+    tr = play_bandit(subject, inst, int(cps[-1]), seed, record=record)
     if tr.violation:
         return {"protocol_violation": tr.violation}
     idx = np.asarray(cps, dtype=np.int64) - 1
     if isinstance(inst, AdversarialBandit):
         got = inst.rewards[np.arange(tr.arms.size), tr.arms]
         if measure == "pseudo_regret" and tr.declared_kind == "probabilities":
+            assert tr.declared is not None  # recorded above
             got = np.einsum("tk,tk->t", tr.declared, inst.rewards[:tr.arms.size])
         curve = inst.best_cumulative[:tr.arms.size] - np.cumsum(got)
         return {"values": curve[idx].tolist()}
@@ -214,6 +219,7 @@ def _bandit_cell(subject, inst, cps, seed, measure) -> dict:
     else:
         if tr.declared_kind != "indices":
             return {"protocol_violation": "optimism_margin needs a subject declaring indices()"}
+        assert tr.declared is not None  # declared indices are recorded (record=True)
         margin = tr.declared[:, inst.best_arm] - inst.best_mean
         margin[:inst.k] = np.inf  # each arm once first: no index yet
         curve = _running_min(margin)
@@ -272,6 +278,8 @@ class CountingBackup:
     def __init__(self, model: TabularMDP):
         self._P = model.dense_P()
         self._R = np.array(model.R)
+        if model.gamma is None:
+            raise ClaimError("CountingBackup: the model has no discount (gamma=None)")
         self._gamma = float(model.gamma)
         self.calls = 0
 
@@ -380,7 +388,7 @@ def judge_claim(check: Check, trials: list[dict]) -> Outcome:
     cps = p["checkpoints"] if p["kind"] in ("bandit", "episodic", "generative") else [None]
     verdicts, rows, plots = [], [], []
     live = 0
-    table = []
+    table: list[tuple[int, Any, np.ndarray, float, tuple[float, float, float] | None]] = []
     for j in range(n_cells):
         values = np.array([t["cells"][j]["values"] for t in trials], dtype=float)
         for c, cp in enumerate(cps):

@@ -20,9 +20,12 @@ import fnmatch
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .verdicts import Verdict
+
+if TYPE_CHECKING:
+    import numpy as np
 
 GUARANTEES = ("deterministic", "high_probability", "expectation", "rate", "report")
 
@@ -96,7 +99,8 @@ class Check:
     params: dict[str, Any] = field(default_factory=dict)
     delta: float = 0.05
     alpha: float = 0.05
-    replay_instance: Callable[[dict], Any] | None = None
+    #: ``replay_instance(params, seed)``: the instance of the trial run from ``seed``
+    replay_instance: Callable[[dict, np.random.SeedSequence], Any] | None = None
     protocol: str | None = None
     requires: tuple[str, ...] = ()
 

@@ -75,7 +75,7 @@ def _reset(subject, args: tuple, budget_name: str, budget: int) -> None:
 
 def _index(value, bound: int, what: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
-            or not 0 <= value < bound:
+            or not 0 <= int(value) < bound:
         raise _Broken(f"{what} = {value!r} is not an index in [0, {bound})")
     return int(value)
 
@@ -181,7 +181,8 @@ def play_bandit(subject, bandit, n_steps: int, seed, *, record: bool = False,
                     declared[t] = p
             elif has_i:
                 idx = _real_vector(subject.indices(), (k,), f"step {t}: indices()")
-                declared[t] = idx
+                if declared is not None:  # always: indices are only asked for when recorded
+                    declared[t] = idx
             u = env.random()
             z = env.standard_normal() if kind == KIND_GAUSSIAN else env.random()
             if has_p:
@@ -362,7 +363,7 @@ def play_episodic(subject, mdp: FiniteHorizonMDP, n_episodes: int, seed, *,
                     a = _index(subject.act(h, s), A, f"episode {k}, step {h}: act({h}, {s})")
                 r, s2 = episode_step(T, stride, R, h, s, a, u[2 + 3 * h], u[3 + 3 * h],
                                      bernoulli)
-                if record_path:
+                if states is not None and actions is not None:  # record_path
                     states[k, h] = s
                     actions[k, h] = a
                 ret += r
@@ -622,8 +623,8 @@ def play_continuing(subject, mdp, n_steps: int, seed, *, reward_noise: str = "be
                     pt, rt = subject.optimistic_model()
                     pt = _probabilities(pt, (S, S), f"step {t}: optimistic_model() rows")
                     rt = _real_vector(rt, (S,), f"step {t}: optimistic_model() rewards")
-                    changed = changed or not (np.array_equal(pt, last_model[0])
-                                              and np.array_equal(rt, last_model[1]))
+                    changed = changed or last_model is None or not (
+                        np.array_equal(pt, last_model[0]) and np.array_equal(rt, last_model[1]))
                 if changed:
                     steps.append(t)
                     pols.append(pol.astype(np.int64))

@@ -152,6 +152,9 @@ def save_counterexample(report: Report, path: str | os.PathLike, replay_instance
     if spec is not None:
         payload["subject_spec"] = json.dumps(spec)
     if replay_instance is not None:
+        if report.counterexample is None:  # the instance is rebuilt from the trial's seed
+            raise ValueError(f"report {report.check_id!r} has no counterexample "
+                             f"(report.counterexample=None) to rebuild the instance of")
         child = np.random.SeedSequence(report.seed, spawn_key=(report.counterexample,))
         model = replay_instance(params or {}, child)
         if model is not None:

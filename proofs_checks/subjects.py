@@ -110,7 +110,7 @@ def subject_spec(subject) -> dict | None:
     return {"factory": path, "params": params, "call": True}
 
 
-def _resolve(path: str, allow_import: bool):
+def _resolve(path: object, allow_import: bool):
     if not isinstance(path, str) or path.count(":") != 1:
         raise SubjectSpecError(f"subject path {path!r} is not 'module:qualname'")
     module, qualname = path.split(":")

@@ -16,7 +16,46 @@ from ._plain import (_DESCRIPTIONS, _VECTOR_DESCRIPTIONS, INTEGER_SYMBOLS,  # no
                      UnknownSymbolError, _check_name, all_names, describe, is_integer, is_vector)
 
 _POSITIVE = {name: sp.Symbol(name, positive=True) for name in _DESCRIPTIONS}
-globals().update(_POSITIVE)
+
+#: The scalar symbols, one module attribute each (``from rlcert.theory.symbols import S, A``).
+S: sp.Symbol = _POSITIVE["S"]
+A: sp.Symbol = _POSITIVE["A"]
+H: sp.Symbol = _POSITIVE["H"]
+K: sp.Symbol = _POSITIVE["K"]
+T: sp.Symbol = _POSITIVE["T"]
+gamma: sp.Symbol = _POSITIVE["gamma"]
+eps: sp.Symbol = _POSITIVE["eps"]
+delta: sp.Symbol = _POSITIVE["delta"]
+d: sp.Symbol = _POSITIVE["d"]
+t_mix: sp.Symbol = _POSITIVE["t_mix"]
+D: sp.Symbol = _POSITIVE["D"]
+span: sp.Symbol = _POSITIVE["span"]
+n: sp.Symbol = _POSITIVE["n"]
+tau: sp.Symbol = _POSITIVE["tau"]
+tau_reg: sp.Symbol = _POSITIVE["tau_reg"]
+R_max: sp.Symbol = _POSITIVE["R_max"]
+k: sp.Symbol = _POSITIVE["k"]
+g: sp.Symbol = _POSITIVE["g"]
+sigma2: sp.Symbol = _POSITIVE["sigma2"]
+b: sp.Symbol = _POSITIVE["b"]
+V_n: sp.Symbol = _POSITIVE["V_n"]
+L: sp.Symbol = _POSITIVE["L"]
+S_L: sp.Symbol = _POSITIVE["S_L"]
+Gamma_L: sp.Symbol = _POSITIVE["Gamma_L"]
+R_O: sp.Symbol = _POSITIVE["R_O"]
+C_cov: sp.Symbol = _POSITIVE["C_cov"]
+c_min: sp.Symbol = _POSITIVE["c_min"]
+mismatch: sp.Symbol = _POSITIVE["mismatch"]
+inv_mu: sp.Symbol = _POSITIVE["inv_mu"]
+eta: sp.Symbol = _POSITIVE["eta"]
+t: sp.Symbol = _POSITIVE["t"]
+m: sp.Symbol = _POSITIVE["m"]
+t_k: sp.Symbol = _POSITIVE["t_k"]
+c: sp.Symbol = _POSITIVE["c"]
+rho: sp.Symbol = _POSITIVE["rho"]
+residual: sp.Symbol = _POSITIVE["residual"]
+logdet: sp.Symbol = _POSITIVE["logdet"]
+lam: sp.Symbol = _POSITIVE["lam"]
 
 #: Vector symbols: per-arm gaps and per-arm KL divergences.
 Delta = sp.IndexedBase("Delta", positive=True)

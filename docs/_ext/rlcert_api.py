@@ -40,7 +40,7 @@ MODULES: list[tuple[str, str]] = [
     ("rlcert.estimators.average", "average-reward regret minimisers"),
     ("rlcert.estimators.pac", "discounted PAC exploration"),
     ("rlcert.estimators.policy_gradient", "exact-gradient policy optimisation"),
-    ("rlcert.estimators.stochastic_approximation", "TD(0) and Q-learning"),
+    ("rlcert.estimators.stochastic_approximation", "TD(0), Q-learning, SARSA, FedSARSA, log-Q"),
     ("rlcert.proofs_checks", "the verifier"),
     ("rlcert.proofs_checks.protocols", "the subjects' protocols"),
     ("rlcert.proofs_checks.harness", "the verifier-owned environments"),

@@ -225,6 +225,14 @@ def _real(value, name: str, *, positive: bool) -> float:
     return float(value)
 
 
+def _index(value, name: str, n: int) -> int:
+    """An integer index in ``[0, n)`` (numpy integers too; not a bool, not a float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+            or not 0 <= value < n:
+        raise LinearLearnerError(f"{name} = {value!r} is not an integer in [0, {n})")
+    return int(value)
+
+
 def _positive_int(value, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise LinearLearnerError(f"{name} must be a positive integer, got {value!r}")
@@ -381,13 +389,24 @@ class LSVIUCB:
         return pi.copy()
 
     def act(self, h: int, s: int) -> int:
+        """The action of the current episode's policy at stage ``h`` in state ``s`` (integers in
+        ``[0, H)`` and ``[0, S)``)."""
         self._started("act")
+        H, S, _ = self._dims
+        h, s = _index(h, "h", H), _index(s, "s", S)
         return int(self._state[6][h, s])
 
     def observe(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
-        """Add the transition ``(s, a, r, s_next)`` observed at stage ``h``."""
+        """Add the transition ``(s, a, r, s_next)`` observed at stage ``h``: integer indices in
+        range and a finite real reward ``r``."""
         self._started("observe")
         H, S, A = self._dims
+        for v, n in ((h, "h"), (s, "s"), (a, "a"), (s_next, "s_next")):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+                raise LinearLearnerError(f"{n} = {v!r} must be an integer index")
+        if isinstance(r, (bool, np.bool_)) or not isinstance(r, numbers.Real) \
+                or not math.isfinite(r):
+            raise LinearLearnerError(f"r = {r!r} must be a finite real reward")
         if not (0 <= h < H and 0 <= s < S and 0 <= a < A and 0 <= s_next < S):
             raise LinearLearnerError(f"observe(h={h!r}, s={s!r}, a={a!r}, r={r!r}, s_next="
                                      f"{s_next!r}) is outside H={H}, S={S}, A={A}")

@@ -93,15 +93,16 @@ class EmpiricalModel:
 def check_dataset(data, who: str, *, episodic: bool | None) -> Dataset:
     """``data`` as a :class:`Dataset` of the required kind, or the error naming it."""
     if not isinstance(data, Dataset):
-        raise OfflineArgumentError(f"{who}: fit needs a rlcert Dataset, got {type(data).__name__}")
+        raise OfflineArgumentError(f"{who}: fit needs data, a rlcert Dataset, got "
+                                   f"{type(data).__name__}")
     if episodic is True and not data.episodic:
         raise OfflineArgumentError(f"{who} learns from episodic data (trajectories, "
-                                   f"collect_episodes); got {data!r}")
+                                   f"collect_episodes); got data = {data!r}")
     if episodic is False and data.episodic:
         raise OfflineArgumentError(f"{who} learns from discounted transitions (collect_"
-                                   f"transitions); got {data!r}")
+                                   f"transitions); got data = {data!r}")
     if data.size == 0:
-        raise OfflineArgumentError(f"{who}: the dataset is empty")
+        raise OfflineArgumentError(f"{who}: the dataset (data) is empty")
     return data
 
 
@@ -154,7 +155,10 @@ def rewards_argument(rewards, who: str, ndims: tuple[int, ...] = (2,)) -> np.nda
     if rewards is None:
         return None
     try:
-        R = np.array(rewards, dtype=np.float64)
+        raw = np.asarray(rewards)
+        if raw.dtype.kind not in "fiu":  # bool, complex, strings, objects: never silently cast
+            raise TypeError
+        R = np.array(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise OfflineArgumentError(f"{who}: rewards = {rewards!r} is not a real array") from None
     if R.ndim not in ndims or not np.all(np.isfinite(R)):

@@ -49,7 +49,8 @@ class Dataset:
     horizon : int or None
         ``H`` for episodic data, None for discounted transitions.
     behaviour : ndarray or None
-        ``(H, S, A)`` or ``(S, A)`` probabilities of the behaviour policy.
+        ``(H, S, A)`` (episodic data only) or ``(S, A)`` probabilities of the behaviour policy:
+        finite, non-negative, each row summing to 1 (within ``1e-9``).
     info : dict
         How the data was made (collector, seed, reward noise).
     """
@@ -98,13 +99,15 @@ class Dataset:
                 raise OfflineArgumentError(f"{name} has shape {getattr(self, name).shape}, states "
                                            f"{shape}")
         if self.horizon is not None and (len(shape) != 2 or shape[1] != self.horizon):
-            raise OfflineArgumentError(f"episodic data must be (K, H = {self.horizon}), got "
-                                       f"{shape}")
+            raise OfflineArgumentError(f"horizon = {self.horizon!r}: episodic data must be (K, H "
+                                       f"= {self.horizon}), got states of shape {shape}")
         for name, bound in (("states", self.n_states), ("next_states", self.n_states),
                             ("actions", self.n_actions)):
             arr = getattr(self, name)
             if arr.size and (arr.min() < 0 or arr.max() >= bound):
                 raise OfflineArgumentError(f"{name} holds an index outside [0, {bound})")
+        if self.behaviour is not None:
+            _check_behaviour(self.behaviour, self.n_states, self.n_actions, self.horizon)
         for arr in (self.states, self.actions, self.rewards, self.next_states):
             arr.setflags(write=False)
 
@@ -154,6 +157,33 @@ class Dataset:
         what = (f"{self.n_episodes} episodes of H={self.horizon}" if self.episodic
                 else f"{self.size} transitions")
         return f"Dataset({what}, S={self.n_states}, A={self.n_actions})"
+
+
+def _check_behaviour(behaviour, S: int, A: int, H: int | None) -> None:
+    """Refuse a ``behaviour`` that is not ``(S, A)`` (or, for episodic data, ``(H, S, A)``)
+    probabilities: a real finite array, non-negative, rows summing to 1."""
+    shapes = [(S, A)] + ([(H, S, A)] if H is not None else [])
+    if not isinstance(behaviour, np.ndarray) or behaviour.dtype.kind not in "fiu" \
+            or behaviour.shape not in shapes:
+        got = (f"shape {behaviour.shape} and dtype {behaviour.dtype}"
+               if isinstance(behaviour, np.ndarray) else type(behaviour).__name__)
+        raise OfflineArgumentError(f"behaviour must be a real array of shape "
+                                   f"{' or '.join(map(str, shapes))} (probabilities), got {got}")
+    if not np.all(np.isfinite(behaviour)) or np.any(behaviour < 0):
+        raise OfflineArgumentError("behaviour has a negative or non-finite probability")
+    sums = behaviour.sum(axis=-1)
+    off = np.abs(sums - 1.0) > 1e-9
+    if off.any():
+        idx = tuple(int(i) for i in np.argwhere(off)[0])
+        raise OfflineArgumentError(f"behaviour{list(idx)} sums to {float(sums[idx])!r}, not 1")
+
+
+def _check_bernoulli_rewards(R: np.ndarray, bernoulli: bool) -> None:
+    """``Bernoulli(r)`` draws need every ``r`` in ``[0, 1]``."""
+    if bernoulli and R.size and (R.min() < 0.0 or R.max() > 1.0):
+        raise OfflineArgumentError(f"reward_noise='bernoulli' draws Bernoulli(r(s, a)) and needs "
+                                   f"the rewards of m in [0, 1]; they range over "
+                                   f"[{float(R.min()):.6g}, {float(R.max()):.6g}]")
 
 
 # -- compiled collectors ------------------------------------------------------------------------
@@ -207,7 +237,8 @@ def _noise(reward_noise: str) -> bool:
 def collect_episodes(m: FiniteHorizonMDP, behaviour, n_episodes: int, seed=None, *,
                      reward_noise: str = "none") -> Dataset:
     """``n_episodes`` trajectories of ``m`` under the behaviour policy (``(H, S)`` actions,
-    ``(H, S, A)`` probabilities, or a stationary ``(S,)`` / ``(S, A)`` policy)."""
+    ``(H, S, A)`` probabilities, or a stationary ``(S,)`` / ``(S, A)`` policy).
+    ``reward_noise="bernoulli"`` needs the rewards of ``m`` in ``[0, 1]``."""
     if not isinstance(m, FiniteHorizonMDP):
         raise OfflineArgumentError(f"m must be a FiniteHorizonMDP, got {type(m).__name__}")
     K = _count(n_episodes, "n_episodes")
@@ -215,6 +246,7 @@ def collect_episodes(m: FiniteHorizonMDP, behaviour, n_episodes: int, seed=None,
     check_memory(32.0 * K * H, "the dataset's arrays", "n_episodes", n_episodes,
                  OfflineArgumentError)
     W = np.ascontiguousarray(stage_policy_weights(behaviour, H, S, A, "behaviour"))
+    _check_bernoulli_rewards(np.asarray(m.R), _noise(reward_noise))
     rng = _generator(seed)
     out = [np.empty((K, H), np.int64), np.empty((K, H), np.int64), np.empty((K, H)),
            np.empty((K, H), np.int64)]
@@ -228,13 +260,14 @@ def collect_transitions(m: TabularMDP, behaviour, n: int, seed=None, *,
                         reward_noise: str = "none") -> Dataset:
     """``n`` independent transitions of the discounted model ``m``: ``(s, a) ~ d^mu`` (the
     normalised discounted occupancy of the behaviour policy from ``m.initial``), ``s' ~ P(.|s,
-    a)``."""
+    a)``. ``reward_noise="bernoulli"`` needs the rewards of ``m`` in ``[0, 1]``."""
     if not isinstance(m, TabularMDP):
         raise OfflineArgumentError(f"m must be a TabularMDP, got {type(m).__name__}")
     N = _count(n, "n")
     S, A = m.n_states, m.n_actions
     check_memory(32.0 * N, "the dataset's arrays", "n", n, OfflineArgumentError)
     W = policy_weights(behaviour, S, A, "behaviour")
+    _check_bernoulli_rewards(np.asarray(m.R), _noise(reward_noise))
     d = np.ascontiguousarray(occupancy(m, W).ravel())
     rng = _generator(seed)
     out = [np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N), np.empty(N, np.int64)]

@@ -85,7 +85,7 @@ class VILCB:
         The constant of ``L`` (as recalled from the paper, unverified).
     penalty_scale : float >= 0, default 1
         Multiplies ``b_t`` (a documented deviation when not 1).
-    shuffle_seed : int, optional
+    shuffle_seed : int >= 0, optional
         Permute the transitions before splitting.
     """
 
@@ -97,9 +97,11 @@ class VILCB:
         self.delta = check_probability(delta, "delta")
         self.c_L = check_positive(c_L, "c_L")
         self.penalty_scale = check_positive(penalty_scale, "penalty_scale", allow_zero=True)
-        if shuffle_seed is not None and (isinstance(shuffle_seed, bool) or
-                                         not isinstance(shuffle_seed, numbers.Integral)):
-            raise OfflineArgumentError(f"shuffle_seed = {shuffle_seed!r} must be an int or None")
+        if shuffle_seed is not None and (isinstance(shuffle_seed, (bool, np.bool_)) or
+                                         not isinstance(shuffle_seed, numbers.Integral) or
+                                         shuffle_seed < 0):
+            raise OfflineArgumentError(f"shuffle_seed = {shuffle_seed!r} must be an integer >= 0 "
+                                       f"or None")
         self.shuffle_seed = shuffle_seed
 
     def params(self) -> dict:

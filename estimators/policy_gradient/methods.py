@@ -140,20 +140,29 @@ def _check_iter(n_iter, S: int, A: int) -> int:
     return int(n_iter)
 
 
-def _check_theta(theta0, S: int, A: int) -> np.ndarray:
+def _real_array(x, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` as a finite float64 array of ``shape``; booleans, complex numbers, strings and
+    objects are refused (never cast), and the message names ``name``."""
+    try:
+        raw = np.asarray(x)
+        if raw.dtype.kind not in "fiu":
+            raise TypeError
+        arr = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PolicyGradientArgumentError(f"{name} must be a real array of shape {shape}, got "
+                                          f"{x!r}") from None
+    if arr.shape != shape:
+        raise PolicyGradientArgumentError(f"{name} must have shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise PolicyGradientArgumentError(f"{name}{list(idx)} = {arr[idx]!r} is not finite")
+    return np.ascontiguousarray(arr)
+
+
+def _check_theta(theta0, S: int, A: int, name: str = "theta0") -> np.ndarray:
     if theta0 is None:
         return np.zeros((S, A))
-    try:
-        th = np.array(theta0, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PolicyGradientArgumentError(f"theta0 must be a real array of shape ({S}, {A}), got "
-                                          f"{theta0!r}") from None
-    if th.shape != (S, A):
-        raise PolicyGradientArgumentError(f"theta0 must have shape ({S}, {A}), got {th.shape}")
-    if not np.all(np.isfinite(th)):
-        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(th))[0])
-        raise PolicyGradientArgumentError(f"theta0{list(idx)} = {th[idx]!r} is not finite")
-    return np.ascontiguousarray(th)
+    return _real_array(theta0, name, (S, A))
 
 
 def _check_mu(m: TabularMDP, initial) -> np.ndarray:
@@ -243,7 +252,7 @@ def policy_gradient(m: TabularMDP, theta, *, initial=None) -> np.ndarray:
     ``d_mu^pi(s) pi(a|s) A^pi(s, a) / (1 - gamma)``."""
     P, R, gamma = _check_model(m)
     S, A = R.shape
-    th = _check_theta(theta, S, A) if theta is not None else None
+    th = _check_theta(theta, S, A, "theta") if theta is not None else None
     if th is None:
         raise PolicyGradientArgumentError("theta must be an array of shape (S, A), got None")
     mu = _check_mu(m, initial)

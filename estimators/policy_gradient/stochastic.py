@@ -63,7 +63,8 @@ import numpy as np
 from rlcert.mdp import TabularMDP
 
 from . import _stochastic_kernels as K
-from .methods import PolicyGradientArgumentError, _check_model, _check_mu, _check_theta
+from .methods import (PolicyGradientArgumentError, _check_model, _check_mu, _check_theta,
+                      _real_array)
 
 E = PolicyGradientArgumentError
 
@@ -255,9 +256,11 @@ def _estimate(m, theta, horizon, n_traj, seed, initial, u=None):
     S, A = m.n_states, m.n_actions
     if theta is None:
         raise E("theta must be an array of shape (S, A), got None")
-    th = _check_theta(theta, S, A)
+    th = _check_theta(theta, S, A, "theta")
     H = _int(horizon, "horizon", 1)
     n = _int(n_traj, "n_traj", 1)
+    if n * S * A > MAX_STORED:
+        raise E(f"n_traj = {n_traj!r}: n_traj * S * A exceeds {MAX_STORED} stored entries")
     mu = _check_mu(m, initial)
     sd = _seed(seed)
     Pcum, R, gamma, mu_cum = _cdfs(m, mu)
@@ -277,7 +280,8 @@ def gpomdp_gradient(m: TabularMDP, theta, horizon: int, n_traj: int = 1, *, seed
                     initial=None) -> np.ndarray:
     r"""``n_traj`` independent one-trajectory GPOMDP estimates ``g(tau, theta)`` (array
     ``(n_traj, S, A)``), each unbiased for ``grad J_H(theta)``; ``grad J_H -> grad V^{pi}(mu)``
-    as ``H -> infinity`` (error at most ``gamma^H`` times the reward range's scale)."""
+    as ``H -> infinity`` (error at most ``gamma^H`` times the reward range's scale).
+    ``n_traj * S * A`` is at most :data:`MAX_STORED`."""
     return _estimate(m, theta, horizon, n_traj, seed, initial)
 
 
@@ -289,10 +293,5 @@ def hessian_vector_estimate(m: TabularMDP, theta, u, horizon: int, n_traj: int =
     S, A = m.n_states, m.n_actions
     if u is None:
         raise E("u must be an array of shape (S, A), got None")
-    try:
-        uu = np.array(u, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise E(f"u must be a real array of shape ({S}, {A}), got {u!r}") from None
-    if uu.shape != (S, A) or not np.all(np.isfinite(uu)):
-        raise E(f"u must be a finite array of shape ({S}, {A}), got shape {uu.shape}")
-    return _estimate(m, theta, horizon, n_traj, seed, initial, np.ascontiguousarray(uu))
+    uu = _real_array(u, "u", (S, A))
+    return _estimate(m, theta, horizon, n_traj, seed, initial, uu)

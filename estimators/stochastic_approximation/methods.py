@@ -36,6 +36,7 @@ import numpy as np
 from rlcert.mdp import TabularMDP
 from rlcert.mdp.policies import policy_weights
 
+from ..base import check_memory
 from . import _kernels as K
 
 
@@ -72,9 +73,27 @@ def _rng(seed):
     if isinstance(seed, (np.random.Generator,)):
         return seed
     if seed is None or isinstance(seed, (bool, np.bool_)) or not isinstance(
-            seed, (numbers.Integral, np.random.SeedSequence)):
-        raise E(f"seed = {seed!r} must be an integer, a SeedSequence or a Generator")
+            seed, (numbers.Integral, np.random.SeedSequence)) or \
+            (isinstance(seed, numbers.Integral) and seed < 0):
+        raise E(f"seed = {seed!r} must be an integer >= 0, a SeedSequence or a Generator")
     return np.random.default_rng(seed)
+
+
+def _real_array(x, name: str) -> np.ndarray:
+    """``x`` as a float64 array; booleans, complex numbers, strings and objects are refused
+    (never cast), naming ``name``."""
+    try:
+        raw = np.asarray(x)
+        if raw.dtype.kind not in "fiu":
+            raise TypeError
+        return np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise E(f"{name} must be a real array, got {x!r}") from None
+
+
+def _memory(n_bytes: float, what: str, name: str, value) -> None:
+    """Refuse up front a run whose arrays cannot fit in memory, naming the argument."""
+    check_memory(n_bytes, what, name, value, E)
 
 
 def _chain(m: TabularMDP, pi) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +107,19 @@ def _chain(m: TabularMDP, pi) -> tuple[np.ndarray, np.ndarray]:
 
 def stationary_distribution(P_pi: np.ndarray) -> np.ndarray:
     """The stationary distribution of an irreducible chain: the solution of ``D^T P = D^T``,
-    ``sum D = 1`` (least squares on the stacked system)."""
+    ``sum D = 1`` (least squares on the stacked system). ``P_pi`` is a square real ``(S, S)``
+    stochastic matrix (finite, non-negative, rows summing to 1 within ``1e-9``)."""
+    P_pi = _real_array(P_pi, "P_pi")
+    if P_pi.ndim != 2 or P_pi.shape[0] != P_pi.shape[1] or P_pi.shape[0] == 0:
+        raise E(f"P_pi must be a square (S, S) matrix, got shape {P_pi.shape}")
+    if not np.all(np.isfinite(P_pi)) or np.any(P_pi < 0) or \
+            np.any(np.abs(P_pi.sum(axis=1) - 1.0) > 1e-9):
+        raise E("P_pi must be stochastic: finite, non-negative entries and rows summing to 1")
+    return _stationary(P_pi)
+
+
+def _stationary(P_pi: np.ndarray) -> np.ndarray:
+    """:func:`stationary_distribution` of a chain already validated (built from a model)."""
     S = P_pi.shape[0]
     M = np.vstack([P_pi.T - np.eye(S), np.ones((1, S))])
     b = np.zeros(S + 1)
@@ -98,10 +129,7 @@ def stationary_distribution(P_pi: np.ndarray) -> np.ndarray:
 
 
 def _features(phi, S: int) -> np.ndarray:
-    try:
-        F = np.array(phi, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise E(f"phi must be a real array of shape ({S}, d), got {phi!r}") from None
+    F = _real_array(phi, "phi")
     if F.ndim != 2 or F.shape[0] != S or F.shape[1] == 0:
         raise E(f"phi must have shape ({S}, d) with d >= 1, got {F.shape}")
     if not np.all(np.isfinite(F)):
@@ -116,7 +144,7 @@ def td_fixed_point(m: TabularMDP, pi, phi) -> tuple[np.ndarray, np.ndarray]:
     r_pi`` and the stationary distribution ``D`` of ``P_pi`` (Tsitsiklis and Van Roy 1997)."""
     P_pi, r = _chain(m, pi)
     F = _features(phi, m.n_states)
-    D = stationary_distribution(P_pi)
+    D = _stationary(P_pi)
     A = F.T @ (D[:, None] * (F - m.gamma * P_pi @ F))
     return np.linalg.solve(A, F.T @ (D * r)), D
 
@@ -163,6 +191,7 @@ def td0_linear(m: TabularMDP, pi, phi, n_steps: int, *, schedule: str = "sqrt",
     P_pi, r = _chain(m, pi)
     F = _features(phi, m.n_states)
     T = _int(n_steps, "n_steps")
+    _memory(24.0 * T, "the steps and the (T, 2) uniforms", "n_steps", n_steps)
     if schedule not in ("sqrt", "constant"):
         raise E(f"schedule = {schedule!r} is not one of ['constant', 'sqrt']")
     if schedule == "constant":
@@ -176,12 +205,12 @@ def td0_linear(m: TabularMDP, pi, phi, n_steps: int, *, schedule: str = "sqrt",
     if not isinstance(markov, (bool, np.bool_)):
         raise E(f"markov must be True or False, got {markov!r}")
     d = F.shape[1]
-    th0 = np.zeros(d) if theta0 is None else np.array(theta0, dtype=float)
+    th0 = np.zeros(d) if theta0 is None else _real_array(theta0, "theta0")
     if th0.shape != (d,) or not np.all(np.isfinite(th0)):
         raise E(f"theta0 must be a finite array of shape ({d},), got {theta0!r}")
     every = max(1, T // 100) if record_every is None else _int(record_every, "record_every")
     rng = _rng(seed)
-    D = stationary_distribution(P_pi)
+    D = _stationary(P_pi)
     u = rng.random((T, 2))
     s0 = int(np.searchsorted(np.cumsum(D), rng.random(), side="right").clip(0, m.n_states - 1))
     n_rec = T // every
@@ -202,6 +231,7 @@ def q_learning_sync(m: TabularMDP, n_steps: int, *, steps=None, Q0=None, seed=0,
     """
     P, R, g = _model(m)
     T = _int(n_steps, "n_steps")
+    _memory(8.0 * T * (1 + R.size), "the steps and the (T, S, A) uniforms", "n_steps", n_steps)
     if steps is None:
         a = 1.0 / (1.0 + (1.0 - g) * np.arange(1, T + 1))
     elif isinstance(steps, numbers.Real) and not isinstance(steps, bool):
@@ -209,10 +239,10 @@ def q_learning_sync(m: TabularMDP, n_steps: int, *, steps=None, Q0=None, seed=0,
             raise E(f"steps = {steps!r} must be in (0, 1]")
         a = np.full(T, float(steps))
     else:
-        a = np.asarray(steps, dtype=float)
+        a = _real_array(steps, "steps")
         if a.shape != (T,) or not np.all((a > 0) & (a <= 1)):
             raise E(f"steps must be a float or {T} values in (0, 1], got shape {a.shape}")
-    Qi = np.zeros(R.shape) if Q0 is None else np.array(Q0, dtype=float)
+    Qi = np.zeros(R.shape) if Q0 is None else _real_array(Q0, "Q0")
     if Qi.shape != R.shape or not np.all(np.isfinite(Qi)):
         raise E(f"Q0 must be a finite array of shape {R.shape}, got {Q0!r}")
     every = max(1, T // 100) if record_every is None else _int(record_every, "record_every")

@@ -47,8 +47,9 @@ def table_regret_curve(table, arms: np.ndarray, probabilities=None) -> np.ndarra
     return table.best_cumulative[:n] - np.cumsum(got)
 
 
-def _broken(tr) -> dict | None:
-    return None if tr.violation is None else {"protocol_violation": tr.violation}
+def _broken(tr) -> dict:
+    """The trial of a run that stopped at a protocol violation (``tr.violation`` set)."""
+    return {"protocol_violation": tr.violation}
 
 
 # -- UCB1: expected regret at every n of the grid ----------------------------------------------------
@@ -68,9 +69,9 @@ def judge_ucb1_regret(check: Check, trials: list[dict]) -> Outcome:
     grid = np.array(check.params["grid"])
     regret = np.array([t["regret"] for t in trials])  # trials x instances x grid
     bandits = [BernoulliBandit(list(m)) for m in check.params["instances"]]
-    bounds = [evaluate("bandit.ucb1.upper", n=grid, **b.card_params("bandit.ucb1.upper"))
-              for b in bandits]
-    trivial = [b.trivial_regret(grid) for b in bandits]
+    bounds = [np.asarray(evaluate("bandit.ucb1.upper", n=grid,
+                                  **b.card_params("bandit.ucb1.upper"))) for b in bandits]
+    trivial = [np.asarray(b.trivial_regret(grid)) for b in bandits]
     cells = sum(int(np.sum(bd < tr)) for bd, tr in zip(bounds, trivial))
     verdicts, ratios, plots = [], [], []
     for i, b in enumerate(bandits):
@@ -132,8 +133,9 @@ def judge_klucb_regret(check: Check, trials: list[dict]) -> Outcome:
     regret = np.array([t["regret"] for t in trials])  # trials x instances x grid
     bandits = [BernoulliBandit(list(m)) for m in check.params["instances"]]
     eps = klucb_best_eps(grid)
-    bounds = [evaluate(KLUCB_CARD, n=grid, eps=eps, **b.card_params(KLUCB_CARD)) for b in bandits]
-    trivial = [b.trivial_regret(grid) for b in bandits]
+    bounds = [np.asarray(evaluate(KLUCB_CARD, n=grid, eps=eps, **b.card_params(KLUCB_CARD)))
+              for b in bandits]
+    trivial = [np.asarray(b.trivial_regret(grid)) for b in bandits]
     cells = sum(int(np.sum(bd < tr)) for bd, tr in zip(bounds, trivial))
     verdicts, ratios, plots = [], [], []
     for i, b in enumerate(bandits):
@@ -268,8 +270,8 @@ def judge_exp3(check: Check, trials: list[dict]) -> Outcome:
         for j, g in enumerate(grid):
             best = table.best_cumulative[g - 1]
             lo = best - table.rewards[:g].max(axis=1).sum()
-            hi = table.trivial_regret(g)
-            bound = evaluate("bandit.exp3.upper", n=g, k=table.k)
+            hi = float(table.trivial_regret(g))
+            bound = float(evaluate("bandit.exp3.upper", n=g, k=table.k))
             v, _, _ = expectation_verdict(regret[:, i, j], bound, lo, hi, hi,
                                           check.alpha / cells)
             verdicts.append(v)
@@ -350,6 +352,7 @@ def trial_coverage(params, learner, seed, index) -> dict:
     tr = play_bandit(learner, b, params["steps"], seed, record=True)
     if tr.violation:
         return _broken(tr)
+    assert tr.declared is not None  # the check requires indices(), recorded with record=True
     idx = tr.declared[:, b.best_arm].copy()
     idx[:b.k] = np.inf  # the first k steps play each arm once: no index to test
     return {"failed_at": np.flatnonzero(idx <= b.best_mean).tolist()}

@@ -35,13 +35,18 @@ def _cells(params) -> list[tuple]:
     return [(n, d) for n in params["ns"] for d in params["deltas"]]
 
 
-def _record(out: list, dev: float, width: float, top: float, ok: bool) -> None:
+#: One cell of a trial: (deviation, width, largest possible deviation, covered).
+_Cell = tuple[float, float, float, bool]
+
+
+def _record(out: list[_Cell], dev: float, width: float, top: float, ok: bool) -> None:
     out.append((float(dev), float(width), float(top), bool(ok)))
 
 
 def trial_hoeffding(params, width, seed, index) -> dict:
     rng = np.random.default_rng(seed)
-    p, out = params["p"], []
+    p = params["p"]
+    out: list[_Cell] = []
     for n in params["ns"]:
         dev = abs(rng.binomial(n, p) / n - p)
         for d in params["deltas"]:
@@ -52,7 +57,8 @@ def trial_hoeffding(params, width, seed, index) -> dict:
 
 def trial_bernstein(params, width, seed, index) -> dict:
     rng = np.random.default_rng(seed)
-    p, out = params["p"], []
+    p = params["p"]
+    out: list[_Cell] = []
     for n in params["ns"]:
         dev = rng.binomial(n, p) / n - p
         for d in params["deltas"]:
@@ -63,7 +69,8 @@ def trial_bernstein(params, width, seed, index) -> dict:
 
 def trial_empirical_bernstein(params, width, seed, index) -> dict:
     rng = np.random.default_rng(seed)
-    p, out = params["p"], []
+    p = params["p"]
+    out: list[_Cell] = []
     for n in params["ns"]:
         x = (rng.random(n) < p).astype(float)
         dev = p - x.mean()
@@ -75,7 +82,8 @@ def trial_empirical_bernstein(params, width, seed, index) -> dict:
 
 def trial_weissman(params, width, seed, index) -> dict:
     rng = np.random.default_rng(seed)
-    S, out = params["S"], []
+    S = params["S"]
+    out: list[_Cell] = []
     p = np.ones(S) / S
     for n in params["ns"]:
         dev = float(np.abs(rng.multinomial(n, p) / n - p).sum())
@@ -87,7 +95,8 @@ def trial_weissman(params, width, seed, index) -> dict:
 
 def trial_kl(params, radius, seed, index) -> dict:
     rng = np.random.default_rng(seed)
-    p, out = params["p"], []
+    p = params["p"]
+    out: list[_Cell] = []
     for n in params["ns"]:
         mean = rng.binomial(n, p) / n
         for d in params["deltas"]:
@@ -102,7 +111,7 @@ def trial_freedman(params, width, seed, index) -> dict:
     rng = np.random.default_rng(seed)
     steps = params["steps"]
     xs = rng.random(steps)
-    out = []
+    out: list[_Cell] = []
     for sigma2 in params["ns"]:
         S = W = 0.0
         peak = -np.inf
@@ -138,7 +147,7 @@ def _width_curve(width, steps: int, d: float) -> np.ndarray:
 
 def trial_time_uniform(params, width, seed, index) -> dict:
     rng = np.random.default_rng(seed)
-    out = []
+    out: list[_Cell] = []
     for steps in params["ns"]:
         x = (rng.random(steps) < 0.5).astype(float)
         n = np.arange(1, steps + 1)
@@ -231,7 +240,7 @@ def trial_self_normalized(params, width, seed, index) -> dict:
     ts = checkpoints(T) - 1  # the checkpoints of every shorter horizon are among them
     widths = {dl: np.array([width(float(logdets[t]), dl, sigma2) for t in ts])
               for dl in params["deltas"]}
-    out = []
+    out: list[_Cell] = []
     for horizon in params["ns"]:
         k = int(np.searchsorted(ts, horizon - 1, side="right"))
         for dl in params["deltas"]:

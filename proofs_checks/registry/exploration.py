@@ -390,6 +390,11 @@ def pac_model(params: dict) -> TabularMDP:
     return _FIXED[key]
 
 
+def replay_pac_model(params: dict, seed=None) -> TabularMDP:
+    """The trial's model, for ``rlcert replay`` (fixed: the seed does not change it)."""
+    return pac_model(params)
+
+
 def trial_mbie_optimism(params, subject, seed, index) -> dict:
     """``min_t min_{s, a} (Q_t - Q*)`` of the declared ``q_values()`` (``Q*`` exact), against
     ``-gamma plan_tol / (1 - gamma)`` (the planning error of a learner's value iteration)."""
@@ -400,6 +405,7 @@ def trial_mbie_optimism(params, subject, seed, index) -> dict:
                          Q_star=Q_star)
     if tr.violation:
         return {"protocol_violation": tr.violation}
+    assert tr.q_margins is not None  # recorded: Q_star was given
     margin = float(tr.q_margins.min())
     tol = 1e-9 / (1.0 - params["gamma"])
     return {"margin": margin, "passed": bool(margin >= -tol)}
@@ -428,7 +434,7 @@ register(Check(
     protocol="continuing",
     subject_kind="continuing learner declaring q_values()", requires=("q_values",),
     n_trials=100, n_trials_quick=60, quick=True, params=dict(PAC),
-    replay_instance=lambda params, seed=None: pac_model(params)))
+    replay_instance=replay_pac_model))
 
 
 def known_pair_errors(tr, m: TabularMDP, k: int, delta: float) -> float:
@@ -482,7 +488,7 @@ register(Check(
     subject_kind="continuing learner (reset, act, observe)",
     n_trials=100, n_trials_quick=60, quick=True, params={**PAC, "m": 50, "delta": 0.05,
             "covered": "every known pair within its tolerance"},
-    replay_instance=lambda params, seed=None: pac_model(params)))
+    replay_instance=replay_pac_model))
 
 
 def trial_mistakes(params, subject, seed, index) -> dict:
@@ -502,6 +508,7 @@ def judge_mistakes(check: Check, trials: list[dict]) -> Outcome:
     mis = np.array([t["mistakes"] for t in trials], dtype=float)
     last = np.array([t["last_mistake"] for t in trials])
     T = check.params["T"]
+    assert check.card_id is not None  # every sample-complexity check names its card
     order = float(evaluate(check.card_id, S=4, A=2, eps=check.params["eps"],
                            gamma=check.params["gamma"]))
     details = (f"eps-bad steps (eps = {check.params['eps']}, frozen-policy proxy) per run: mean "
@@ -528,7 +535,7 @@ def _mistakes(check_id, card, factory, title, params):
         protocol="continuing",
         subject_kind="continuing learner declaring policy()", requires=("policy",),
         n_trials=20, n_trials_quick=4, quick=True, params=params,
-        replay_instance=lambda params, seed=None: pac_model(params)))
+        replay_instance=replay_pac_model))
 
 
 _mistakes("pac.rmax.sample_complexity", "pac.rmax", lambda: RMAX(gamma=0.8, m=50),
@@ -553,7 +560,7 @@ def trial_pac_rates(params, subject, seed, index) -> dict:
     ``gamma`` (one run each, ``eps`` fixed): the same frozen-policy proxy as
     :func:`trial_mistakes`."""
     require(subject, "continuing", ("policy",))
-    out = {"eps_counts": [], "gamma_counts": []}
+    out: dict[str, list[int]] = {"eps_counts": [], "gamma_counts": []}
     for g in params["gammas"]:
         m = pac_model({**params, "gamma": g})
         learner = subject if g == params["gamma"] else _with_gamma(subject, g)
@@ -570,6 +577,7 @@ def trial_pac_rates(params, subject, seed, index) -> dict:
 
 
 def judge_pac_rates(check: Check, trials: list[dict]) -> Outcome:
+    assert check.card_id is not None  # every rate check names its card
     rate = get_card(check.card_id).rate
     x_eps = 1.0 / np.array(check.params["eps_grid"])
     x_h = 1.0 / (1.0 - np.array(check.params["gammas"]))
@@ -611,4 +619,4 @@ for _cid, _card, _factory, _name in (
         protocol="continuing",
         subject_kind="continuing learner declaring policy()", requires=("policy",),
         n_trials=20, n_trials_quick=4, quick=False, params=dict(_RATES),
-        replay_instance=lambda params, seed=None: pac_model(params)))
+        replay_instance=replay_pac_model))

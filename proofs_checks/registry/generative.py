@@ -38,7 +38,7 @@ from rlcert.estimators.generative import (PerturbedPlugIn, PlugIn, VarianceReduc
                                           WangBlanchetGlynn, azar_hard, azar_stay_probability,
                                           empirical_model, family_mixing_time, lazy_cycle,
                                           sample_counts)
-from rlcert.mdp import evaluate_policy, instances, solve, solve_average
+from rlcert.mdp import TabularMDP, evaluate_policy, instances, solve, solve_average
 
 from ..framework import Check, Outcome, Plot, register
 from ..harness import play_generative
@@ -147,7 +147,7 @@ def _policy_instance(params):
 def trial_policy_accuracy(params, subject, seed, index) -> dict:
     m = _policy_instance(params)
     V_star = solve(m, method="pi", tol=1e-12).V
-    out = {}
+    out: dict[str, list[float]] = {}
     names = sorted(subject)
     kids = seed.spawn(len(names))
     for name, kid in zip(names, kids):
@@ -340,7 +340,7 @@ register(Check(
 GAIN_QS = (0.05, 0.025, 0.0125, 0.00625, 0.003125)
 
 
-def gain_family(params) -> list[tuple[object, float, float]]:
+def gain_family(params) -> list[tuple[TabularMDP, float, float]]:
     """``(model, t_mix, g*)`` for each ``q``: lazy two-state cycles, ``t_mix`` the exact worst
     mixing time over deterministic policies, ``g*`` from multichain policy iteration."""
     out = []
@@ -354,7 +354,8 @@ def trial_gain(params, subject, seed, index) -> dict:
     eps = params["eps"]
     fam = gain_family(params)
     t_min = min(t for _, t, _ in fam)
-    aware, blind = [], []
+    aware: list[float] = []
+    blind: list[float] = []
     kids = seed.spawn(2 * len(fam))
     for j, (m, t, g) in enumerate(fam):
         est = subject(eps, t)

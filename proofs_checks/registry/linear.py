@@ -42,12 +42,20 @@ def linear_instance(params: dict, seed) -> LinearMDP:
                           branching=int(rng.integers(1, S + 1)), seed=int(rng.integers(2 ** 31)))
 
 
+def episodic_tabular(lm: LinearMDP) -> FiniteHorizonMDP:
+    """The induced tabular model of an episodic linear MDP (every model of these checks is)."""
+    m = lm.to_tabular()
+    assert isinstance(m, FiniteHorizonMDP), "an episodic linear MDP induces a FiniteHorizonMDP"
+    return m
+
+
 # -- the oracle ----------------------------------------------------------------------------------------
 def trial_oracle(params, subject, seed, index) -> dict:
     """The subject's solution of a random linear MDP against the tabular oracle of its induced
     model: ``|V - V*| <= certificate + the tabular oracle's own certificate`` at every stage,
     the returned policy optimal to the same accuracy, every truly optimal action flagged."""
     m = linear_instance(params, seed)
+    assert m.horizon is not None  # linear_instance's models are episodic
     res = subject(m)
     tab = solve(m.to_tabular())
     slack = float(res.certificate) + float(tab.certificate) + 1e-12
@@ -85,7 +93,7 @@ def optimism_model(params) -> tuple[LinearMDP, FiniteHorizonMDP]:
     else:
         lm = random_simplex(params["S"], params["A"], params["d"], horizon=params["H"],
                             seed=params["model_seed"])
-    return lm, lm.to_tabular()
+    return lm, episodic_tabular(lm)
 
 
 def trial_linear_optimism(params, factory, seed, index) -> dict:
@@ -167,6 +175,7 @@ def trial_potential(params, factory, seed, index) -> dict:
     if tr.violation:
         return {"protocol_violation": tr.violation}
     phi = lm.phi
+    assert tr.states is not None and tr.actions is not None  # recorded: record_path=True
     cells = []
     for lam in params["lams"]:
         for h in range(m.horizon):
@@ -258,7 +267,7 @@ register(Check(
 # -- LSVI-UCB's regret rate on the tiny instance -------------------------------------------------------------
 def trial_linear_rate(params, factory, seed, index) -> dict:
     lm = one_hot(tiny_instance())
-    m = lm.to_tabular()
+    m = episodic_tabular(lm)
     K = params["K"]
     tr = play_episodic(factory(lm.phi), m, K, seed)
     if tr.violation:
@@ -295,6 +304,7 @@ def _true_backups(lm: LinearMDP, V: np.ndarray) -> np.ndarray:
     """``(B_h V_{h+1})(s, a) = r_h(s, a) + P_h V_{h+1}`` for every stage, exactly through the
     factorisation (the verifier's, with the true model)."""
     from rlcert.mdp.linear import _backup
+    assert lm.horizon is not None  # pevi_model's models are episodic
     return np.stack([_backup(lm, h, V[h + 1]) for h in range(lm.horizon)])
 
 
@@ -308,7 +318,7 @@ def trial_pevi(params, factory, seed, index) -> dict:
     from rlcert.mdp import occupancy
     from ..harness import play_offline
     lm = pevi_model(params)
-    m = lm.to_tabular()
+    m = episodic_tabular(lm)
     S, A = m.n_states, m.n_actions
     tr = play_offline(factory(lm.phi), m, np.full((S, A), 1.0 / A), params["K"], seed,
                       needs_value=True, reward_noise=params["reward_noise"])

@@ -183,7 +183,7 @@ register(Check(
     trial=trial_continuity, judge=judge_cells, default_subject=lambda: rlcert_metric,
     subject_kind="metric: (m, c_R, c_T) -> result with distance (S, S), certificate",
     n_trials=80, n_trials_quick=16, quick=True,
-    replay_instance=lambda params, seed=None: continuity_instance(params, seed)[0]))
+    replay_instance=lambda params, seed: continuity_instance(params, seed)[0]))
 
 
 # -- aggregation -----------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ register(Check(
     subject_kind="aggregation: (m, eps) -> result with labels, weights, bound (S,), "
                  "metric.distance",
     n_trials=60, n_trials_quick=12, quick=True,
-    replay_instance=lambda params, seed=None: aggregation_instance(params, seed)[0]))
+    replay_instance=lambda params, seed: aggregation_instance(params, seed)[0]))
 
 
 # -- action grouping -------------------------------------------------------------------------------
@@ -302,6 +302,7 @@ def trial_grouping(params, subject, seed, index) -> dict:
     approximation and the estimation error at a budget of 40 S A samples."""
     m = grouping_instance(params, seed)
     S, A, gamma = m.n_states, m.n_actions, m.gamma
+    assert gamma is not None  # grouping_instance's models are discounted
     P, R = m.dense_P(), np.asarray(m.R)
     full = solve(m, method="pi", tol=1e-12)
     span = float(full.V.max() - full.V.min())
@@ -389,7 +390,7 @@ def trial_maxinfo(params, learner, seed, index) -> dict:
     """One run of the subject, UCB1 and Thompson sampling per instance through the verifier's
     harness; the pseudo-regret at every n of the grid, from the arms played."""
     grid = params["grid"]
-    out = {"regret": [], **{name: [] for name, _ in REFERENCES}}
+    out: dict[str, list[list[float]]] = {"regret": [], **{name: [] for name, _ in REFERENCES}}
     children = seed.spawn(len(params["instances"]) * (1 + len(REFERENCES)))
     for i, means in enumerate(params["instances"]):
         b = BernoulliBandit(list(means))

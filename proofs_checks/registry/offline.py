@@ -70,7 +70,8 @@ def _tol(*arrays) -> float:
 
 def _gamma_mismatch(subject, m) -> str | None:
     g = getattr(subject, "gamma", None)
-    if isinstance(m, TabularMDP) and isinstance(g, float) and abs(g - m.gamma) > 1e-12:
+    if isinstance(m, TabularMDP) and isinstance(g, float) and m.gamma is not None \
+            and abs(g - m.gamma) > 1e-12:
         return (f"the subject was built for gamma = {g}, the check's instance has gamma = "
                 f"{m.gamma}")
     return None
@@ -128,9 +129,9 @@ def brute_force_concentrability(P: np.ndarray, R: np.ndarray, gamma: float, rho:
         d[idx] = (1 - gamma) * np.linalg.solve(I - gamma * P_pi.T, rho)
         values.append(V)
         ratios.append(_ratio(d, d_mu))
-    values = np.array(values)
-    best = values.max(axis=0)
-    opt = np.all(values >= best - 1e-10 * max(1.0, float(np.abs(best).max())), axis=1)
+    V_all = np.array(values)
+    best = V_all.max(axis=0)
+    opt = np.all(V_all >= best - 1e-10 * max(1.0, float(np.abs(best).max())), axis=1)
     opt_ratios = np.array(ratios)[opt]
     return float(opt_ratios.min()), float(opt_ratios.max()), float(max(ratios))
 
@@ -168,6 +169,7 @@ def _same(a: float, b: float) -> float:
 def trial_concentrability(params, subject, seed, index) -> dict:
     rng = np.random.default_rng(seed)
     m, W = concentrability_instance(params, trial_index(seed), rng)
+    assert m.gamma is not None  # concentrability_instance's models are discounted
     P = m.dense_P()
     lo, hi, c_all = brute_force_concentrability(P, np.array(m.R), m.gamma, m.initial, W)
     c_star, c_all_subject = (float(x) for x in subject(m, W))

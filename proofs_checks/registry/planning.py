@@ -167,6 +167,7 @@ def solver_cells(m: TabularMDP, res, V_exact, tag: str, tol: float | None) -> li
     The bounds of the first three are ``vacuous`` at or above the trivial bound ``(r_max -
     r_min) / (1 - gamma)`` (every value function between ``r_min / (1 - gamma)`` and ``r_max / (1 -
     gamma)`` is that close to ``V*``)."""
+    assert m.gamma is not None  # the solvers' models are discounted
     P, R, g = m.dense_P(), np.asarray(m.R), Fraction(m.gamma)
     Rf, Pf = to_fractions(R), to_fractions(P)
     trivial = float(Fraction(float(R.max())) - Fraction(float(R.min()))) / (1 - m.gamma)

@@ -290,6 +290,7 @@ def distributional_instance(params: dict, seed):
     P = rng.dirichlet(np.ones(S), size=(S, A))
     r = rng.random((H, S, A, S))
     fh, _ = _model(P, r, float(rng.choice((0.8, 0.9, 1.0))), 0)
+    policy: np.ndarray
     if rng.random() < 0.5:
         policy = rng.integers(0, A, size=(H, S))
     else:

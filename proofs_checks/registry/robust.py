@@ -123,6 +123,7 @@ def trial_robust_certificates(params, subject, seed, index) -> dict:
     m, spec = robust_instance(params, seed)
     spec = {**spec, "metric": line_metric(m.n_states)}
     P, R, g = m.dense_P(), m.R, m.gamma
+    assert g is not None  # the instances are discounted
     try:
         values = {pol: bf.robust_policy_value(P, R, g, pol, spec)
                   for pol in bf.deterministic_policies(m.n_states, m.n_actions)}
@@ -216,6 +217,7 @@ def trial_srect(params, subject, seed, index) -> dict:
     vacuous when a bound reaches the value range ``(max r - min r) / (1 - gamma)``."""
     m, kappa, kind = srect_instance(params, seed)
     P, R, g = m.dense_P(), m.R, m.gamma
+    assert g is not None  # the instances are discounted
     S, A = m.n_states, m.n_actions
     res = subject(m, SRectL1Ball(kappa))
     V = np.asarray(res.V, dtype=float)

@@ -29,7 +29,6 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import scipy.sparse as sp
 
 from rlcert.mdp import TabularMDP, instances
 from rlcert.mdp.structure import diameter, mixing_time
@@ -100,7 +99,7 @@ def trial_diameter(params, subject, seed, index) -> dict:
     slack = 1e-12 * m.n_states * max(1.0, float(D_star))
     cells.append(cell("D* - D (D is a policy's hitting time: an upper bound)",
                       float(D_star - Fraction(D)), slack))
-    cells.append(cell("|D - D*|", float(abs(Fraction(D) - D_star)), cert + slack))
+    cells.append(cell("|D - D*|", abs(float(Fraction(D) - D_star)), cert + slack))
     if res.pair is not None:
         s, t = res.pair
         cells.append(cell("|t*(pair) - D*| (D attained at the reported pair)",
@@ -147,7 +146,7 @@ def mixing_instance(params: dict, seed) -> tuple[np.ndarray, float]:
             return np.array([[1 - p / 101, p / 101], [q / 101, 1 - q / 101]]), eps
         if k == 1:
             M = instances.riverswim(6).policy_matrix(np.ones(6, dtype=int))
-            return np.asarray(M.toarray() if sp.issparse(M) else M, dtype=float), eps
+            return np.asarray(M if isinstance(M, np.ndarray) else M.toarray(), dtype=float), eps
         if k == 2:
             return np.roll(np.eye(3), 1, axis=1), eps
         return np.array([[1.0, 0, 0], [0, 1.0, 0], [0.25, 0.25, 0.5]]), 0.25

@@ -65,11 +65,11 @@ def grid_distances(m: TabularMDP, terminal: np.ndarray) -> list[Fraction]:
     """Breadth-first distance to the terminal set along the (deterministic) moves."""
     P = m.dense_P()
     S = m.n_states
-    preds = {s: set() for s in range(S)}
+    preds: dict[int, set[int]] = {s: set() for s in range(S)}
     for s in range(S):
         for a in range(m.n_actions):
-            for j in np.flatnonzero(P[s, a]):
-                preds[int(j)].add(s)
+            for nxt in np.flatnonzero(P[s, a]):
+                preds[int(nxt)].add(s)
     dist = {int(s): 0 for s in np.flatnonzero(terminal)}
     queue = deque(dist)
     while queue:
@@ -115,6 +115,7 @@ def trial_ssp(params, subject, seed, index) -> dict:
         cells.append(cell(f"{label}: |V - V*| (exact)", err,
                           Fraction(float(res.certificate)) + rho, trivial))
         pol = np.asarray(res.policy)
+        loss: Fraction | float
         if bf.is_proper(P, pol, terminal):
             V_pi = bf.ssp_policy_value(P, m.R, terminal, pol)
             loss = max(a - b for a, b in zip(V_star, V_pi))
