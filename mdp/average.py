@@ -98,7 +98,20 @@ class AverageCertificate:
         ``(min(T h - h), max(T h - h))``; ``lo <= g*(s) <= hi`` for every state (all methods; for
         ``"rvi"`` with RVI's own relative values ``h_k``, the certificate proper).
     rounding : float
-        Floating-point allowance of the bracket and the residuals.
+        Floating-point allowance of the bracket and the residuals. For ``"pi"`` and ``"lp"``, the
+        larger of the two improvement thresholds in force at the end (module docstring). For
+        ``"rvi"``, ``2 rho`` with
+
+        .. math:: \rho = \frac{n u}{1 - n u} (\max_{s,a} |r(s, a)| + \|h_k\|_\infty)
+                  + u \|T h_k - h_k\|_\infty, \qquad n = \mathrm{nnz} + 3,
+
+        ``u = 2^-53``, ``nnz`` the largest number of stored entries in one row ``P(.|s, a)``
+        (``S`` for a dense model) and ``h_k`` the relative values of the last sweep (those whose
+        bracket is reported): the first term is
+        :func:`~rlcert.mdp.results.backup_rounding` at ``gamma = 1``, a bound on the error of
+        each computed entry of ``T h_k``, the second the rounding of the subtraction, so each
+        computed entry of ``T h_k - h_k``, hence each end of the bracket, is off by at most
+        ``rho``, and the width by at most ``2 rho``.
     """
 
     gain_residual: float

@@ -462,3 +462,43 @@ def test_average_pi_default_cap_is_the_documented_10000(monkeypatch):
     assert average.solve_average(m).optimal_gain == pytest.approx(0.6, abs=1e-12)
     average.solve_average(m, max_iter=7)
     assert seen == [10_000, 7]
+
+
+def _slow_ring(S, sparse):
+    """A ring of ``S`` states: action 0 stays w.p. 0.9 and steps forward w.p. 0.1, action 1 stays
+    w.p. 0.8 and steps back w.p. 0.2; rewards ``s / (S - 1)`` and ``0.5``. Slow mixing makes the
+    relative values several times larger than the rewards, so the ``||h_k||`` term of the RVI
+    allowance is not negligible; the CSR version stores two entries per row."""
+    import scipy.sparse as sp
+
+    from rlcert.mdp import TabularMDP
+
+    P = np.zeros((S, 2, S))
+    for s in range(S):
+        P[s, 0, s], P[s, 0, (s + 1) % S] = 0.9, 0.1
+        P[s, 1, s], P[s, 1, (s - 1) % S] = 0.8, 0.2
+    R = np.stack([np.arange(S) / (S - 1), np.full(S, 0.5)], axis=1)
+    P_in = sp.csr_matrix(P.reshape(S * 2, S)) if sparse else P
+    return TabularMDP(P_in, R, gamma=1.0), P, R
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_rvi_rounding_is_the_documented_twice_rho(sparse):
+    """``AverageCertificate.rounding`` for RVI is ``2 rho``, ``rho = n u / (1 - n u) (max |r| +
+    ||h_k||) + u ||T h_k - h_k||``, ``n`` = stored entries of the longest row + 3 (the
+    docstring); recomputed here from the returned ``h_k`` with a plain numpy backup."""
+    from rlcert.mdp.average import solve_average
+
+    S = 6
+    m, P, R = _slow_ring(S, sparse)
+    res = solve_average(m, method="rvi", tol=1e-9)
+    assert res.status == "converged"
+    h = res.info["relative_values"]  # the h_k of the last (converged) sweep
+    diff = (R + np.einsum("sat,t->sa", P, h)).max(axis=1) - h
+    assert res.certificate.bracket == pytest.approx((diff.min(), diff.max()), abs=1e-13)
+    assert np.max(np.abs(h)) > 2.0 * np.max(np.abs(R))  # the h term matters
+    u = 2.0 ** -53
+    n = (2 if sparse else S) + 3
+    rho = n * u / (1 - n * u) * (np.max(np.abs(R)) + np.max(np.abs(h))) + u * np.max(np.abs(diff))
+    assert rho < 1e-13  # pytest.approx's default absolute tolerance would hide it: abs=0
+    assert res.certificate.rounding == pytest.approx(2.0 * rho, rel=1e-9, abs=0)

@@ -1,10 +1,12 @@
 """Tests that pin the robust and risk-sensitive oracles to independent truth, written to kill the
 survivors of the mutation runs of ``dev/mutate.py`` (see ``dev/MUTATION.md``).
 
-Expected values come from closed forms on two-state models (worked by hand in each docstring) and
-from the conventions the docstrings state.
+Expected values come from closed forms on two-state models (worked by hand in each docstring),
+from the conventions the docstrings state, and (distributional backward induction) from a plain
+Python transcription of the module docstring's recursions.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -227,3 +229,122 @@ def test_robust_finite_horizon_evaluation_is_backward_induction_of_its_one_polic
     np.testing.assert_array_equal(V, res.V)
     assert cert > 0.0
     assert cert == res.certificate == res.info["stage_error"][0]
+
+
+# -- distributional backward induction: a plain transcription of the module docstring ----------
+def _categorical_projection(x, p, z):
+    """``Pi_C``: each atom clipped to ``[z_0, z_-1]`` and split linearly between its two grid
+    neighbours (all mass on the one atom of a one-point grid)."""
+    out = np.zeros(len(z))
+    for xi, pi in zip(x, p):
+        if len(z) == 1:
+            out[0] += pi
+            continue
+        xi = min(max(xi, z[0]), z[-1])
+        i = min(int(np.searchsorted(z, xi, side="right")) - 1, len(z) - 2)
+        w = (z[i + 1] - xi) / (z[i + 1] - z[i])
+        out[i] += pi * w
+        out[i + 1] += pi * (1.0 - w)
+    return out
+
+
+def _w1_and_cramer_sq(x1, p1, x2, p2):
+    """``int |F - G|`` and ``int (F - G)^2`` of two finite laws, piece by piece of their CDFs."""
+    pts = sorted(set(x1) | set(x2))
+    w1 = l2 = 0.0
+    for a, b in zip(pts, pts[1:]):
+        F = sum(q for v, q in zip(x1, p1) if v <= a)
+        G = sum(q for v, q in zip(x2, p2) if v <= a)
+        w1 += (b - a) * abs(F - G)
+        l2 += (b - a) * (F - G) ** 2
+    return w1, l2
+
+
+def _categorical_reference(P, r, g, m):
+    """Projected categorical backward induction of a one-action model (``P``, transition rewards
+    ``r``, both ``(H, S, S)``): ranges ``Lo_h = min r_h + g Lo_{h+1}`` (``Lo_H = Hi_H = 0``),
+    grids ``linspace(Lo_h, Hi_h, m)``, ``e_h = min(sqrt(g e_{h+1}^2 + Delta_h), d_h + sqrt(g)
+    e_{h+1})`` and ``w_h = max_s W1(step) + g w_{h+1}`` (module docstring)."""
+    H, S, _ = P.shape
+    lo, hi = np.zeros(H + 1), np.zeros(H + 1)
+    for h in range(H - 1, -1, -1):
+        vals = r[h][P[h] > 0]
+        lo[h] = vals.min() + g * lo[h + 1]
+        hi[h] = vals.max() + g * hi[h + 1]
+    z_next, probs = np.zeros(1), np.ones((S, 1))
+    e_l2, e_w1 = np.zeros(H + 1), np.zeros(H + 1)
+    gamma_term_matters_at = []
+    for h in range(H - 1, -1, -1):
+        z = np.linspace(lo[h], hi[h], m)
+        spacing = (hi[h] - lo[h]) / (m - 1)
+        new = np.zeros((S, m))
+        steps = []
+        for s in range(S):
+            pairs = [(r[h, s, t] + g * zj, P[h, s, t] * probs[t, j]) for t in range(S)
+                     for j, zj in enumerate(z_next) if P[h, s, t] > 0]
+            x, p = [a for a, _ in pairs], [b for _, b in pairs]
+            new[s] = _categorical_projection(x, p, z)
+            steps.append(_w1_and_cramer_sq(x, p, list(z), list(new[s])))
+        pyth = math.sqrt(g * e_l2[h + 1] ** 2 + spacing)
+        tri = math.sqrt(max(c for _, c in steps)) + math.sqrt(g) * e_l2[h + 1]
+        if tri > 1.05 * math.sqrt(spacing):  # min(sqrt(Delta_h), tri) would be smaller
+            gamma_term_matters_at.append(h)
+        e_l2[h] = min(pyth, tri)
+        e_w1[h] = max(w for w, _ in steps) + g * e_w1[h + 1]
+        z_next, probs = z, new
+    return dict(lo=lo, hi=hi, support=z_next, probs=probs, e_l2=e_l2, e_w1=e_w1,
+                gamma_term_matters_at=gamma_term_matters_at)
+
+
+def _random_one_action(H=5, S=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.dirichlet(np.ones(S), size=(H, S)), rng.random((H, S, S))
+
+
+def _as_fh(P, r, g):
+    from rlcert.mdp import FiniteHorizonMDP
+
+    P4, r4 = P[:, :, None, :], r[:, :, None, :]
+    R = np.einsum("hsat,hsat->hsa", P4, r4)
+    return FiniteHorizonMDP(P4, R, P.shape[0], gamma=g), r4
+
+
+def test_categorical_evaluation_is_its_recursion_where_the_carried_error_matters():
+    """Every number of ``categorical_evaluation`` (laws, grids, ranges, both stage bounds) equals
+    the docstring's recursion, transcribed in plain Python, on a random five-stage model where at
+    stage 0 the triangle bound (``e_0 = 1.37``, the smaller side) exceeds ``sqrt(Delta_0) =
+    1.26``: a Pythagoras bound without its ``gamma e_1^2`` term would undercut it. The ranges
+    end at ``Lo_H = Hi_H = 0`` (``G_H = 0``)."""
+    from rlcert.mdp.risk import categorical_evaluation
+
+    g, m = 0.9, 3
+    P, r = _random_one_action()
+    want = _categorical_reference(P, r, g, m)
+    assert want["gamma_term_matters_at"] == [0]
+    fh, r4 = _as_fh(P, r, g)
+    res = categorical_evaluation(fh, np.zeros((5, 3), dtype=int), n_atoms=m, rewards=r4)
+    np.testing.assert_allclose(res.info["lo"], want["lo"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(res.info["hi"], want["hi"], rtol=1e-13, atol=1e-15)
+    assert res.info["lo"][-1] == 0.0 and res.info["hi"][-1] == 0.0
+    np.testing.assert_allclose(res.support, want["support"], rtol=1e-13)
+    np.testing.assert_allclose(res.probs, want["probs"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.stage_cramer, want["e_l2"], rtol=1e-9, atol=0)
+    np.testing.assert_allclose(res.stage_w1, want["e_w1"], rtol=1e-9, atol=0)
+    assert res.cramer_bound == pytest.approx(want["e_l2"][0], rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("m", [1, 4])
+def test_quantile_apriori_bound_sums_every_discounted_stage(m):
+    """``w1_bound_apriori = sum_h gamma^h (Hi_h - Lo_h) / (2m)`` (``QuantileResult``) over all
+    five stages, each range non-zero, the ranges as in the categorical reference; the ranges
+    also end at ``Lo_H = Hi_H = 0``."""
+    from rlcert.mdp.risk import quantile_evaluation
+
+    g = 0.9
+    P, r = _random_one_action()
+    ref = _categorical_reference(P, r, g, 3)
+    fh, r4 = _as_fh(P, r, g)
+    res = quantile_evaluation(fh, np.zeros((5, 3), dtype=int), n_quantiles=m, rewards=r4)
+    want = sum(g ** h * (ref["hi"][h] - ref["lo"][h]) / (2 * m) for h in range(5))
+    assert res.w1_bound_apriori == pytest.approx(want, rel=1e-12, abs=0)
+    np.testing.assert_allclose(res.info["hi"], ref["hi"], rtol=1e-13, atol=1e-15)

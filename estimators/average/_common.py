@@ -16,7 +16,7 @@ class ContinuingArgumentError(ValueError):
     message names the argument and the bad value)."""
 
 
-def positive_real(value, name: str, *, upper: float | None = None, upper_open: bool = True
+def positive_real(value: float, name: str, *, upper: float | None = None, upper_open: bool = True
                   ) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
             or not np.isfinite(value) or value <= 0:
@@ -27,7 +27,7 @@ def positive_real(value, name: str, *, upper: float | None = None, upper_open: b
     return float(value)
 
 
-def nonnegative_real(value, name: str) -> float:
+def nonnegative_real(value: float, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
             or not np.isfinite(value) or value < 0:
         raise ContinuingArgumentError(f"{name} must be a non-negative number, got {value!r}")

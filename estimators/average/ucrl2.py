@@ -118,7 +118,7 @@ class UCRL2:
         self.transition_scale = self.radius_scale if transition_scale is None else \
             nonnegative_real(transition_scale, "transition_scale")
         self.max_sweeps = positive_int(max_sweeps, "max_sweeps")
-        self._state = None
+        self._state: tuple[np.ndarray, ...] | None = None
 
     def params(self) -> dict:
         """Every parameter (``reward_scale = transition_scale = 1`` are the paper's radii)."""
@@ -212,39 +212,39 @@ class UCRL2:
         self._state = kr.new_state(S, A)
         self._params = self._param_array()
 
-    def _started(self, method: str) -> None:
+    def _started(self, method: str) -> tuple[np.ndarray, ...]:
+        """The run's arrays, or the error naming ``method`` when ``reset`` has not been called."""
         if self._state is None:
             raise ContinuingArgumentError(f"UCRL2.{method}() before reset(S, A, seed): call "
                                           f"reset first")
+        return self._state
 
     def act(self, s: int) -> int:
         """The action at state ``s`` (starting a new episode first when the doubling rule says
         so)."""
-        self._started("act")
-        a, _ = kr.act(self._state, check_state(self._dims, s, self.algorithm), self._params)
+        state = self._started("act")
+        a, _ = kr.act(state, check_state(self._dims, s, self.algorithm), self._params)
         return int(a)
 
     def observe(self, s: int, a: int, r: float, s_next: int) -> None:
         """Record the transition ``(s, a, r, s_next)``."""
-        self._started("observe")
-        kr.observe(self._state, *check_transition(self._dims, s, a, r, s_next, self.algorithm))
+        state = self._started("observe")
+        kr.observe(state, *check_transition(self._dims, s, a, r, s_next, self.algorithm))
 
     def policy(self) -> np.ndarray:
         """The current episode's policy ``pi~_k`` (``(S,)`` actions, a copy)."""
-        self._started("policy")
-        return self._state[4].copy()
+        return self._started("policy")[4].copy()
 
     def optimistic_model(self) -> tuple[np.ndarray, np.ndarray]:
         """``(p~, r~)``: the optimistic rows ``p~(. | s, pi~_k(s))`` (``(S, S)``) and rewards
         ``r~(s, pi~_k(s))`` (``(S,)``) extended value iteration chose in its last sweep."""
-        self._started("optimistic_model")
-        return self._state[6].copy(), self._state[7].copy()
+        state = self._started("optimistic_model")
+        return state[6].copy(), state[7].copy()
 
     @property
     def episodes(self) -> int:
         """Episodes started so far (protocol runs)."""
-        self._started("episodes")
-        return int(self._state[5][2])
+        return int(self._started("episodes")[5][2])
 
     def __repr__(self) -> str:
         return f"UCRL2({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"

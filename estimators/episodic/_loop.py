@@ -32,7 +32,8 @@ P_DELTA, P_SCALE, P_C, P_C1, P_C2, P_EPS, P_DECAY, P_T, P_PRIOR = range(len(PARA
 
 
 def state_bytes(H: int, S: int, A: int) -> float:
-    """Bytes of :func:`new_state`'s arrays (the ``(S, A, S)`` transition counts dominate)."""
+    """An upper bound on the bytes of :func:`new_state`'s arrays, for the memory checks (the
+    ``(S, A, S)`` transition counts dominate; the smaller terms are counted generously)."""
     return 8.0 * (S * A * S + 3 * S * A + 8 * H * S * A + 2 * (H + 1) * S + H * S)
 
 

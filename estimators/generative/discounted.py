@@ -66,7 +66,7 @@ def check_discounted(m, who: str):
     return m
 
 
-def check_problem(sampler, rewards, gamma, who: str) -> tuple[np.ndarray, float]:
+def check_problem(sampler, rewards, gamma: float, who: str) -> tuple[np.ndarray, float]:
     """The rewards ``(S, A)`` and a discount in ``(0, 1)`` handed to ``estimate``."""
     if not isinstance(sampler, Sampler):
         raise GenerativeArgumentError(f"{who}: sampler must be a rlcert Sampler, got "

@@ -225,7 +225,7 @@ def _real(value, name: str, *, positive: bool) -> float:
     return float(value)
 
 
-def _index(value, name: str, n: int) -> int:
+def _index(value: int, name: str, n: int) -> int:
     """An integer index in ``[0, n)`` (numpy integers too; not a bool, not a float)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
             or not 0 <= value < n:
@@ -266,7 +266,7 @@ class LSVIUCB:
         if self.delta >= 1.0:
             raise LinearLearnerError(f"delta={delta!r} is not in (0, 1)")
         self.bonus_scale = _real(bonus_scale, "bonus_scale", positive=False)
-        self._state = None
+        self._state: tuple[np.ndarray, ...] | None = None
 
     @property
     def dim(self) -> int:
@@ -374,16 +374,18 @@ class LSVIUCB:
                        np.zeros((H, S, A)), np.zeros((H, S), np.int64), W2)
         as_seed_sequence(seed, "seed", LinearLearnerError)
 
-    def _started(self, what: str) -> None:
+    def _started(self, what: str) -> tuple[np.ndarray, ...]:
+        """The run's arrays, or the error naming ``what`` when ``reset`` has not been called."""
         if self._state is None:
             raise LinearLearnerError(f"{self.algorithm}.{what}() before reset(S, A, H, seed, "
                                      f"n_episodes=K)")
+        return self._state
 
     def start_episode(self) -> np.ndarray:
         """Plan and return the episode's ``(H, S)`` greedy policy."""
-        self._started("start_episode")
+        state = self._started("start_episode")
         H, S, A = self._dims
-        Linv, Lam, b, M, V, Q, pi, W2 = self._state
+        Linv, Lam, b, M, V, Q, pi, W2 = state
         _plan(self.phi.reshape(S * A, -1), S, A, H, Linv, Lam, b, M, W2, self._beta, self._pinv,
               V, Q, pi)
         return pi.copy()
@@ -391,15 +393,15 @@ class LSVIUCB:
     def act(self, h: int, s: int) -> int:
         """The action of the current episode's policy at stage ``h`` in state ``s`` (integers in
         ``[0, H)`` and ``[0, S)``)."""
-        self._started("act")
+        state = self._started("act")
         H, S, _ = self._dims
         h, s = _index(h, "h", H), _index(s, "s", S)
-        return int(self._state[6][h, s])
+        return int(state[6][h, s])
 
     def observe(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
         """Add the transition ``(s, a, r, s_next)`` observed at stage ``h``: integer indices in
         range and a finite real reward ``r``."""
-        self._started("observe")
+        state = self._started("observe")
         H, S, A = self._dims
         for v, n in ((h, "h"), (s, "s"), (a, "a"), (s_next, "s_next")):
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
@@ -410,14 +412,13 @@ class LSVIUCB:
         if not (0 <= h < H and 0 <= s < S and 0 <= a < A and 0 <= s_next < S):
             raise LinearLearnerError(f"observe(h={h!r}, s={s!r}, a={a!r}, r={r!r}, s_next="
                                      f"{s_next!r}) is outside H={H}, S={S}, A={A}")
-        Linv, Lam, b, M = self._state[:4]
+        Linv, Lam, b, M = state[:4]
         _observe(self.phi.reshape(S * A, -1), A, int(h), int(s), int(a), float(r), int(s_next),
-                 Linv, Lam, b, M, self._state[7])
+                 Linv, Lam, b, M, state[7])
 
     def q_values(self) -> np.ndarray:
         """The ``(H, S, A)`` Q table of the current episode (a copy)."""
-        self._started("q_values")
-        return self._state[5].copy()
+        return self._started("q_values")[5].copy()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(d={self.dim}, "

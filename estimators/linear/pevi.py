@@ -146,6 +146,7 @@ class LinearPEVI:
         data = self._check(data)
         S, A, d = self.phi.shape
         H, K = data.horizon, data.n_episodes
+        assert H is not None  # _check accepts episodic data only
         beta = self.beta(H, K)
         phi2 = self.phi.reshape(S * A, d)
         V = np.zeros((H + 1, S))

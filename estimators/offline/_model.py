@@ -122,7 +122,7 @@ def check_gamma(gamma, who: str) -> float:
     return float(gamma)
 
 
-def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
+def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and \
         math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:

@@ -227,6 +227,7 @@ def all_policy_concentrability(m: TabularMDP | FiniteHorizonMDP, behaviour
     if isinstance(m, FiniteHorizonMDP):
         best = _max_stage_occupancy(m)
     else:
+        assert m.gamma is not None  # _check_model refuses an undiscounted TabularMDP
         best = np.zeros((S, A))
         for s, a in zip(*np.nonzero(reachable)):
             R = np.zeros((S, A))

@@ -146,7 +146,7 @@ class Dataset:
         np.add.at(out, (s, a), r)
         return out
 
-    def _stage(self, h, arr) -> np.ndarray:
+    def _stage(self, h: int | None, arr: np.ndarray) -> np.ndarray:
         if h is None or not self.episodic:
             return arr.ravel()
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or not 0 <= h < self.horizon:
@@ -248,8 +248,8 @@ def collect_episodes(m: FiniteHorizonMDP, behaviour, n_episodes: int, seed=None,
     W = np.ascontiguousarray(stage_policy_weights(behaviour, H, S, A, "behaviour"))
     _check_bernoulli_rewards(np.asarray(m.R), _noise(reward_noise))
     rng = _generator(seed)
-    out = [np.empty((K, H), np.int64), np.empty((K, H), np.int64), np.empty((K, H)),
-           np.empty((K, H), np.int64)]
+    out = (np.empty((K, H), np.int64), np.empty((K, H), np.int64), np.empty((K, H)),
+           np.empty((K, H), np.int64))
     _episodes(m.operand, m.stage_stride, m._R, W, np.ascontiguousarray(m.initial), K,
               _noise(reward_noise), rng, *out)
     return Dataset(*out, n_states=S, n_actions=A, horizon=H, behaviour=W,
@@ -270,7 +270,7 @@ def collect_transitions(m: TabularMDP, behaviour, n: int, seed=None, *,
     _check_bernoulli_rewards(np.asarray(m.R), _noise(reward_noise))
     d = np.ascontiguousarray(occupancy(m, W).ravel())
     rng = _generator(seed)
-    out = [np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N), np.empty(N, np.int64)]
+    out = (np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N), np.empty(N, np.int64))
     _transitions(m.operand, np.ascontiguousarray(m.R), d, A, N, _noise(reward_noise), rng, *out)
     return Dataset(*out, n_states=S, n_actions=A, behaviour=W,
                    info={"collector": "transitions", "reward_noise": reward_noise,

@@ -97,7 +97,7 @@ def from_minari(dataset, *, episodic: bool = False, terminal_copies: dict | None
                 n_states < S:
             raise OfflineArgumentError(f"n_states = {n_states!r} must be an integer >= {S}")
         S = int(n_states)
-    parts = {k: [] for k in ("s", "a", "r", "s2")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("s", "a", "r", "s2")}
     lengths, terminated = [], 0
     for ep in dataset.iterate_episodes():
         obs = np.asarray(ep.observations).astype(np.int64).ravel() - s0
@@ -128,10 +128,10 @@ def from_minari(dataset, *, episodic: bool = False, terminal_copies: dict | None
         if any(L != H for L in lengths) or H == 0:
             raise OfflineArgumentError(f"episodic=True needs episodes of one length; the lengths "
                                        f"range over [{min(lengths)}, {max(lengths)}]")
-        arrs = [np.stack(parts[k]) for k in ("s", "a", "r", "s2")]
-        return Dataset(*arrs, n_states=S, n_actions=A, horizon=H, info=info)
-    arrs = [np.concatenate(parts[k]) for k in ("s", "a", "r", "s2")]
-    return Dataset(*arrs, n_states=S, n_actions=A, info=info)
+        s, a, r, s2 = (np.stack(parts[k]) for k in ("s", "a", "r", "s2"))
+        return Dataset(s, a, r, s2, n_states=S, n_actions=A, horizon=H, info=info)
+    s, a, r, s2 = (np.concatenate(parts[k]) for k in ("s", "a", "r", "s2"))
+    return Dataset(s, a, r, s2, n_states=S, n_actions=A, info=info)
 
 
 __all__ = ["from_minari"]

@@ -248,10 +248,10 @@ class LiBernsteinLCB:
         Q, V, b = np.zeros(S * A), np.zeros(S), np.zeros(S * A)
         bernstein_lcb_sweeps(em.indptr, em.indices, em.prob, em.N.astype(np.float64), em.r,
                              self.gamma, self.c_b * ell, 5.0 / N, self.penalty_scale, tau, Q, V, b)
-        Q = Q.reshape(S, A)
-        policy = np.argmax(Q, axis=1).astype(np.int64)
-        return OfflineEstimate(self.algorithm, policy, V, Q, self.penalty_scale * b.reshape(S, A),
-                               em.N.reshape(S, A),
+        Q_sa = Q.reshape(S, A)
+        policy = np.argmax(Q_sa, axis=1).astype(np.int64)
+        return OfflineEstimate(self.algorithm, policy, V, Q_sa,
+                               self.penalty_scale * b.reshape(S, A), em.N.reshape(S, A),
                                {**self.params(), "tau_max": tau, "log_term": ell, "N": N},
                                {"rewards_used": em.r.reshape(S, A)})
 
@@ -313,6 +313,7 @@ class TabularPEVI:
         data = check_dataset(data, self.algorithm, episodic=True)
         check_unit_rewards(data, self.algorithm)
         S, A, H, K = data.n_states, data.n_actions, data.horizon, data.n_episodes
+        assert H is not None  # check_dataset(episodic=True) accepts episodic data only
         beta = self.beta(S, A, H, K)
         V = np.zeros((H + 1, S))
         Q, B, G = (np.zeros((H, S, A)) for _ in range(3))

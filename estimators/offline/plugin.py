@@ -67,6 +67,7 @@ class PlugInOffline:
 
     def _fit_episodic(self, data: Dataset) -> OfflineEstimate:
         S, A, H = data.n_states, data.n_actions, data.horizon
+        assert H is not None  # fit calls this for episodic data only
         R = known_rewards(self.rewards, (H, S, A), self.algorithm)
         P = np.empty((H, S, A, S))
         Rh = np.empty((H, S, A))

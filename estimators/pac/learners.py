@@ -47,7 +47,7 @@ class PACLearner:
         self.gamma = positive_real(gamma, "gamma", upper=1.0)
         self.m = positive_int(m, "m")
         self.delta = positive_real(delta, "delta", upper=1.0)
-        self._state = None
+        self._state: tuple[np.ndarray, ...] | None = None
 
     def params(self) -> dict:
         return {"gamma": self.gamma, "m": self.m, "delta": self.delta}
@@ -155,32 +155,32 @@ class PACLearner:
         self._dims = (S, A)
         self._state, self._params = self._fresh(S, A)
 
-    def _started(self, method: str) -> None:
+    def _started(self, method: str) -> tuple[np.ndarray, ...]:
+        """The run's arrays, or the error naming ``method`` when ``reset`` has not been called."""
         if self._state is None:
             raise ContinuingArgumentError(f"{self.algorithm}.{method}() before reset(S, A, "
                                           f"seed): call reset first")
+        return self._state
 
     def act(self, s: int) -> int:
         """The greedy action of the current ``Q`` at ``s``."""
-        self._started("act")
-        return int(self._state[4][check_state(self._dims, s, self.algorithm)])
+        state = self._started("act")
+        return int(state[4][check_state(self._dims, s, self.algorithm)])
 
     def observe(self, s: int, a: int, r: float, s_next: int) -> None:
         """Record the transition and update (re-plan) the learner."""
-        self._started("observe")
+        state = self._started("observe")
         i_s, ia, rr, i_n = check_transition(self._dims, s, a, r, s_next, self.algorithm)
-        kr.observe(self._code, self._state, self._params, i_s, ia, rr, i_n)
+        kr.observe(self._code, state, self._params, i_s, ia, rr, i_n)
 
     def policy(self) -> np.ndarray:
         """The greedy policy of the current ``Q`` (``(S,)``, a copy): what the learner plays until
         its next update."""
-        self._started("policy")
-        return self._state[4].copy()
+        return self._started("policy")[4].copy()
 
     def q_values(self) -> np.ndarray:
         """The current ``Q`` (``(S, A)``, a copy)."""
-        self._started("q_values")
-        return self._state[3].copy()
+        return self._started("q_values")[3].copy()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"

@@ -121,7 +121,7 @@ def _check_model(m) -> tuple[np.ndarray, np.ndarray, float]:
     return np.ascontiguousarray(m.dense_P()), np.ascontiguousarray(m.R, dtype=float), float(m.gamma)
 
 
-def _check_positive(x, name: str, upper: float | None = None) -> float:
+def _check_positive(x: float, name: str, upper: float | None = None) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not np.isfinite(x) \
             or x <= 0:
         raise PolicyGradientArgumentError(f"{name} = {x!r} must be a positive finite number")

@@ -118,7 +118,7 @@ def _int(x, name: str, minimum: int) -> int:
     return int(x)
 
 
-def _real(x, name: str, lo: float, hi: float, lo_open: bool = True) -> float:
+def _real(x: float, name: str, lo: float, hi: float, lo_open: bool = True) -> float:
     bad = isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) \
         or not np.isfinite(x)
     if not bad:

@@ -63,8 +63,9 @@ def _int(x, name: str, minimum: int = 1) -> int:
 
 
 def _pos(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not np.isfinite(x) \
-            or x <= 0:
+    if (isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real)
+            or not np.isfinite(x)  # type: ignore[call-overload]  # numpy stubs omit numbers.Real
+            or x <= 0):
         raise E(f"{name} = {x!r} must be a positive finite number")
     return float(x)
 
@@ -235,7 +236,7 @@ def q_learning_sync(m: TabularMDP, n_steps: int, *, steps=None, Q0=None, seed=0,
     if steps is None:
         a = 1.0 / (1.0 + (1.0 - g) * np.arange(1, T + 1))
     elif isinstance(steps, numbers.Real) and not isinstance(steps, bool):
-        if not (0 < steps <= 1):
+        if not (0 < steps <= 1):  # type: ignore[operator]  # typeshed's numbers.Real lacks __gt__
             raise E(f"steps = {steps!r} must be in (0, 1]")
         a = np.full(T, float(steps))
     else:

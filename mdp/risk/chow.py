@@ -112,7 +112,7 @@ class _Rollout:
     """The interpolated policy at any ``(h, x, y)``: argmax of the interpolated operator at ``y``
     and the next tail fractions ``z(x')``."""
 
-    def __init__(self, P, r, gamma, V, grid):
+    def __init__(self, P, r, gamma, V, grid) -> None:
         self.P, self.r, self.g, self.V, self.grid = P, r, gamma, V, grid
         self._segments: dict = {}
 
@@ -136,6 +136,7 @@ class _Rollout:
             v = chow_fill(length, slope, owner, P[h, x, a], y, z)
             if v > best:
                 best, best_a, best_z = v, a, z.copy()
+        assert best_z is not None  # chow_fill's value is finite, so some action improves on -inf
         return best_a, best_z
 
 

@@ -177,7 +177,7 @@ def value_at_risk(values, probs, tau) -> float:
     return DiscreteDistribution(values, probs).var(tau)
 
 
-def loss_cvar(losses, probs, alpha) -> float:
+def loss_cvar(losses, probs, alpha: float) -> float:
     r"""The loss form ``AVaR_alpha(L) = min_b {b + E[(L - b)^+] / (1 - alpha)}``, ``alpha`` in
     [0, 1) (Rockafellar and Uryasev; Bauerle and Ott 2011 write ``AVaR_tau`` of a cost), computed
     through the conversion ``AVaR_alpha(L) = -CVaR_{1 - alpha}(-L)``."""

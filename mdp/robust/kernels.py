@@ -677,6 +677,7 @@ def prepare_globals(kind: int, V: np.ndarray, metric: np.ndarray | None = None,
     elif kind in (KIND_L1, KIND_TV_PENALTY):
         jmin = np.array([int(np.argmin(V))], dtype=np.int64)
     elif kind == KIND_W1:
+        assert metric is not None  # WassersteinBall._globals passes its metric
         S = V.shape[0]
         hull = np.empty((S, S), dtype=np.int64)
         hull_len = np.empty(S, dtype=np.int64)

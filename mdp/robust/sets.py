@@ -131,6 +131,7 @@ class _CompiledSet(UncertaintySet):
     """Shared machinery of the built-in sets: parameter checks, the compiled single-row solve."""
 
     _param_name = "radius"
+    _kind: int  # every concrete compiled set names its solver
 
     def __init__(self, param):
         self._param = _check_param(param, self._param_name)

@@ -209,12 +209,14 @@ def _dense_stages(m) -> tuple[np.ndarray, int | None]:
                                f"{type(m).__name__}")
 
 
-def _check_discounted(m: TabularMDP, what: str) -> None:
+def _check_discounted(m: TabularMDP, what: str) -> float:
+    """``m.gamma``, refused unless it is a discount ``< 1``."""
     if m.gamma is None:
         raise UnsupportedModelError(f"{what} needs a discount: the model has gamma=None")
     if m.gamma >= 1.0:
         raise UnsupportedModelError(f"{what} handles discounted models (gamma < 1) and "
                                     f"finite-horizon models; got gamma={m.gamma!r}")
+    return m.gamma
 
 
 def _norm(x: np.ndarray) -> float:
@@ -236,12 +238,13 @@ def srect_bellman(m: TabularMDP | FiniteHorizonMDP, V, uncertainty: SRectL1Ball,
     Ps, H = _dense_stages(m)
     S, A = m.n_states, m.n_actions
     V = check_values(V, (S,))
-    if H is None:
-        _check_discounted(m, "srect_bellman")
+    if isinstance(m, TabularMDP):  # H is None
+        g = _check_discounted(m, "srect_bellman")
         if stage is not None:
             raise InvalidArgumentError("stage applies to finite-horizon models only")
-        h, P, R, g = 0, Ps[0], m.R, m.gamma
+        h, P, R = 0, Ps[0], m.R
     else:
+        H = m.horizon  # what _dense_stages returned
         if stage is None or isinstance(stage, bool) or not isinstance(stage, numbers.Integral) \
                 or not 0 <= stage < H:
             raise InvalidArgumentError(f"stage={stage!r} is not in [0, {H})")
@@ -292,12 +295,13 @@ def solve_srect(m: TabularMDP | FiniteHorizonMDP, uncertainty: SRectL1Ball, tol:
     U = _check_set(uncertainty)
     Ps, H = _dense_stages(m)
     S, A = m.n_states, m.n_actions
-    if H is not None:
+    if isinstance(m, FiniteHorizonMDP):
+        H = m.horizon  # what _dense_stages returned
         kappa = U._stage_radii(S, H)
         g = m.gamma
-        V = np.zeros((H + 1, S))
-        D = np.empty((H, S, A))
-        W = np.empty((H, S, A, S))
+        V: np.ndarray = np.zeros((H + 1, S))
+        D: np.ndarray = np.empty((H, S, A))
+        W: np.ndarray = np.empty((H, S, A, S))
         err = 0.0
         r_norm = _norm(m.R)
         for h in range(H - 1, -1, -1):
@@ -308,11 +312,11 @@ def solve_srect(m: TabularMDP | FiniteHorizonMDP, uncertainty: SRectL1Ball, tol:
         return SRectFiniteHorizonResult(V=V, policy=D, worst_case=W, certificate=float(err),
                                         horizon=H, gamma=g, uncertainty=U,
                                         info={"seconds": time.perf_counter() - t0})
-    _check_discounted(m, "solve_srect")
+    g = _check_discounted(m, "solve_srect")
     tol = check_tolerance(tol)
     n = default_max_sweeps(m, tol) if max_iter is None else check_positive_int(
         max_iter, "max_iter", InvalidArgumentError)
-    g, P, R = m.gamma, np.ascontiguousarray(Ps[0]), np.ascontiguousarray(m.R)
+    P, R = np.ascontiguousarray(Ps[0]), np.ascontiguousarray(m.R)
     kappa = U._stage_radii(S, None)[0]
     r_norm = _norm(R)
     V, V_new = np.zeros(S), np.empty(S)
@@ -354,10 +358,11 @@ def evaluate_policy_srect(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: SRe
     Ps, H = _dense_stages(m)
     S, A = m.n_states, m.n_actions
     Wp = np.empty((S, A, S))
-    if H is not None:
+    if isinstance(m, FiniteHorizonMDP):
+        H = m.horizon  # what _dense_stages returned
         D = stage_policy_weights(pi, H, S, A)
         kappa = U._stage_radii(S, H)
-        V = np.zeros((H + 1, S))
+        V: np.ndarray = np.zeros((H + 1, S))
         err = 0.0
         for h in range(H - 1, -1, -1):
             P = Ps[0] if m.stationary else Ps[h]
@@ -365,12 +370,12 @@ def evaluate_policy_srect(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: SRe
                                    np.ascontiguousarray(D[h]), V[h], Wp)
             err = _rounding(S, _norm(m.R), _norm(V[h + 1]), m.gamma) + m.gamma * err
         return (V, float(err)) if with_certificate else V
-    _check_discounted(m, "evaluate_policy_srect")
+    g = _check_discounted(m, "evaluate_policy_srect")
     tol = check_tolerance(tol)
     n = default_max_sweeps(m, tol) if max_iter is None else check_positive_int(
         max_iter, "max_iter", InvalidArgumentError)
     D = np.ascontiguousarray(policy_weights(pi, S, A))
-    g, P, R = m.gamma, np.ascontiguousarray(Ps[0]), np.ascontiguousarray(m.R)
+    P, R = np.ascontiguousarray(Ps[0]), np.ascontiguousarray(m.R)
     kappa = U._stage_radii(S, None)[0]
     V, V_new = np.zeros(S), np.empty(S)
     bound = math.inf

@@ -18,7 +18,7 @@ import numpy as np
 from rlcert.estimators.policy_gradient import entropy_npg, npg, soft_optimal, softmax_pg
 from rlcert.mdp import TabularMDP, evaluate_policy, occupancy, q_from_v, solve
 
-from ..framework import Check, Outcome, register
+from ..framework import Check, CheckError, Outcome, register
 from ._cells import cell, finish, judge_cells, trial_index
 
 GAMMAS = (0.5, 0.7, 0.9)
@@ -46,13 +46,20 @@ def _checked_iterates(T: int, k: int) -> np.ndarray:
     return np.unique(np.concatenate([[0, T - 1], np.geomspace(1, T - 1, k).astype(int)]))
 
 
+def _discount(m: TabularMDP) -> float:
+    """``m.gamma`` as a float: these checks are about the discounted criterion."""
+    if m.gamma is None:
+        raise CheckError(f"policy-gradient checks need a discounted model, got gamma=None in {m!r}")
+    return m.gamma
+
+
 def _trivial(m: TabularMDP) -> float:
     R = np.asarray(m.R)
-    return float(R.max() - R.min()) / (1.0 - m.gamma)
+    return float(R.max() - R.min()) / (1.0 - _discount(m))
 
 
 def _tol(m: TabularMDP) -> float:
-    return 1e-10 * max(1.0, float(np.abs(m.R).max())) / (1.0 - m.gamma)
+    return 1e-10 * max(1.0, float(np.abs(m.R).max())) / (1.0 - _discount(m))
 
 
 def _policies(res, m: TabularMDP, T: int):
@@ -75,12 +82,12 @@ def verifier_gradient(m: TabularMDP, pi: np.ndarray) -> tuple[np.ndarray, float]
     V = evaluate_policy(m, pi)
     Q = q_from_v(m, V)
     d = occupancy(m, pi).sum(axis=1)
-    return d[:, None] * pi * (Q - V[:, None]) / (1.0 - m.gamma), float(V @ m.initial)
+    return d[:, None] * pi * (Q - V[:, None]) / (1.0 - _discount(m)), float(V @ m.initial)
 
 
 def trial_softmax_pg(params, subject, seed, index) -> dict:
     m = pg_instance(params, seed)
-    T, g = params["n_iter"], m.gamma
+    T, g = params["n_iter"], _discount(m)
     res = subject(m, T)
     pis = _policies(res, m, T)
     if pis is None:
@@ -175,7 +182,7 @@ def trial_npg(params, subject, seed, index) -> dict:
     m = pg_instance(params, seed)
     etas = params["etas"]
     eta = float(etas[trial_index(seed) % len(etas)])
-    T, g, A = params["n_iter"], m.gamma, m.n_actions
+    T, g, A = params["n_iter"], _discount(m), m.n_actions
     res = subject(m, T, eta)
     pis = _policies(res, m, T)
     if pis is None:
@@ -247,7 +254,7 @@ def cen_entropy_npg(m: TabularMDP, n_iter: int, tau: float, eta: float):
 def soft_evaluation(m: TabularMDP, tau: float, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The verifier's ``(V_tau^pi, Q_tau^pi)``: ``V = (I - gamma P_pi)^{-1} r_tau``,
     ``r_tau(s) = sum_a pi (r - tau log pi)``, ``Q = r + gamma P V`` (numpy, dense)."""
-    P, R, g = m.dense_P(), np.asarray(m.R), m.gamma
+    P, R, g = m.dense_P(), np.asarray(m.R), _discount(m)
     with np.errstate(divide="ignore", invalid="ignore"):
         ent = np.where(pi > 0, pi * np.log(pi), 0.0)
     r = np.sum(pi * R, axis=1) - tau * ent.sum(axis=1)
@@ -262,7 +269,7 @@ def trial_entropy_npg(params, subject, seed, index) -> dict:
     taus, fracs = params["taus"], params["eta_fractions"]
     tau = float(taus[i % len(taus)])
     frac = float(fracs[(i // len(taus)) % len(fracs)])
-    g = m.gamma
+    g = _discount(m)
     eta = frac * (1.0 - g) / tau
     T = params["n_iter"]
     res = subject(m, T, tau, eta)
@@ -356,7 +363,7 @@ def _td_truth(m: TabularMDP, pi, phi) -> tuple[np.ndarray, np.ndarray]:
     w, vecs = np.linalg.eig(P_pi.T)
     D = np.real(vecs[:, np.argmin(np.abs(w - 1.0))])
     D = D / D.sum()
-    A = phi.T @ (D[:, None] * (phi - m.gamma * P_pi @ phi))
+    A = phi.T @ (D[:, None] * (phi - _discount(m) * P_pi @ phi))
     return np.linalg.solve(A, phi.T @ (D * r)), D
 
 
