@@ -41,10 +41,9 @@ from rlcert.mdp.rollout import sample_categorical
 
 from . import _kernels as K
 from .errors import BanditArgumentError
-from .instances import (KIND_GAUSSIAN, KIND_TABLE, AdversarialBandit, BernoulliBandit,
-                        GaussianBandit, StochasticBandit)
+from .instances import KIND_GAUSSIAN, KIND_TABLE, AdversarialBandit, StochasticBandit
 
-Bandit = BernoulliBandit | GaussianBandit | AdversarialBandit
+Bandit = StochasticBandit | AdversarialBandit
 
 
 # -- shared plumbing ---------------------------------------------------------------------------
@@ -140,7 +139,8 @@ class BanditLearner:
         return bandit
 
     def _track(self, bandit: Bandit) -> int:
-        return bandit.best_arm if self.tracks_index and bandit.kind != KIND_TABLE else -1
+        # the adversarial table (kind KIND_TABLE) has no best arm to track
+        return bandit.best_arm if self.tracks_index and isinstance(bandit, StochasticBandit) else -1
 
     # -- the compiled run --------------------------------------------------------------------
     def transcript(self, bandit: Bandit, *, n_steps: int, seed=None, record: bool = False

@@ -72,7 +72,7 @@ class EpisodicLearner:
             raise LearnerArgumentError(f"delta={delta!r} is not in (0, 1)")
         self.delta = d
         self.bonus_scale = _check_nonnegative(bonus_scale, "bonus_scale")
-        self._state = None
+        self._state: tuple | None = None
 
     # -- parameters ----------------------------------------------------------------------------
     def params(self) -> dict:
@@ -209,40 +209,43 @@ class EpisodicLearner:
     def _protocol_policy(self, H, S, A) -> np.ndarray:
         return np.zeros((H, S), np.int64)
 
-    def _started(self, method: str) -> None:
+    def _started(self, method: str) -> tuple:
+        """The protocol run's state (:func:`_loop.new_state`), or an error before ``reset``."""
         if self._state is None:
             raise LearnerArgumentError(f"{self.algorithm}.{method}() before reset(S, A, H, "
                                        f"seed, n_episodes=K): call reset first")
+        return self._state
 
     def start_episode(self) -> np.ndarray:
         """Fix the Markov policy of the next episode (planning, for model-based learners) and
         return it: ``(H, S)`` int actions, or ``(H, S, A)`` probabilities for epsilon-greedy."""
-        self._started("start_episode")
+        state = self._started("start_episode")
         H, S, A = self._dims
-        _loop.begin_episode(self._code, self._state, np.zeros((1, S)), 0, np.zeros((H, S, A)),
+        _loop.begin_episode(self._code, state, np.zeros((1, S)), 0, np.zeros((H, S, A)),
                             self._pi_star, H, S, A, self._params, self._rng)
         eps = _loop.episode_epsilon(self._params, self._episode)
         self._episode += 1
         if eps > 0.0:
-            self._W = _loop.epsilon_policy(self._state[13], eps, np.empty((H, S, A)))
-            return self._W.copy()
+            W = _loop.epsilon_policy(state[13], eps, np.empty((H, S, A)))
+            self._W = W
+            return W.copy()
         self._W = None
-        return self._state[13].copy()
+        return state[13].copy()
 
     def act(self, h: int, s: int) -> int:
         """The action at stage ``h`` (0-based) in state ``s`` under the declared policy (drawn
         with the learner's own generator when the policy is randomised)."""
-        self._started("act")
+        state = self._started("act")
         H, S, A = self._dims
         if not (0 <= h < H and 0 <= s < S):
             raise LearnerArgumentError(f"act(h={h!r}, s={s!r}) is outside H={H}, S={S}")
         if self._W is not None:
             return int(sample_categorical(self._W[h, s], self._rng.random()))
-        return int(self._state[13][h, s])
+        return int(state[13][h, s])
 
     def observe(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
         """Record the transition ``(s, a, r, s_next)`` observed at stage ``h``."""
-        self._started("observe")
+        state = self._started("observe")
         H, S, A = self._dims
         try:
             if any(type(v) is bool or isinstance(v, np.bool_) for v in (h, s, a, s_next)):
@@ -256,14 +259,13 @@ class EpisodicLearner:
         r = float(r)
         if not 0.0 <= r <= 1.0:
             raise LearnerArgumentError(f"observe(...): reward r={r!r} is not in [0, 1]")
-        _loop.observe_step(self._code, self._state, ih, i_s, ia, r, i_n, H, S, A, self._params,
+        _loop.observe_step(self._code, state, ih, i_s, ia, r, i_n, H, S, A, self._params,
                            self._rng)
 
     def q_values(self) -> np.ndarray:
         """The learner's current Q table ``(H, S, A)`` (a copy): optimistic learners' upper
         confidence values, declared to the verifier's optimism checks."""
-        self._started("q_values")
-        return self._state[4].copy()
+        return self._started("q_values")[4].copy()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"
@@ -399,5 +401,5 @@ class KnownModel(EpisodicLearner):
         if (m.horizon, m.n_states, m.n_actions) != (H, S, A):
             raise LearnerArgumentError(f"reset(S={S}, A={A}, H={H}) does not match the model "
                                        f"(S={m.n_states}, A={m.n_actions}, H={m.horizon})")
-        self._state[4][:] = self._known_q(m)
+        self._started("reset")[4][:] = self._known_q(m)
         return self._model_policy(m)

@@ -243,7 +243,7 @@ class Sampler:
     def _pair(self, s, a) -> tuple[int, int]:
         for v, name, bound in ((s, "s", self.n_states), (a, "a", self.n_actions)):
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) \
-                    or not 0 <= v < bound:
+                    or not 0 <= int(v) < bound:
                 raise GenerativeArgumentError(f"{name} = {v!r} is not an index in [0, {bound})")
         return int(s), int(a)
 

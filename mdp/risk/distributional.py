@@ -324,7 +324,8 @@ def quantile_evaluation(fh: FiniteHorizonMDP, policy, n_quantiles: int = 51,
 # -- worst-case and best-case substates ------------------------------------------------------------
 
 def _check_alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 < alpha < 1.0:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) \
+            or not 0.0 < float(alpha) < 1.0:
         raise InvalidArgumentError(f"alpha={alpha!r} is not in (0, 1)")
     return float(alpha)
 

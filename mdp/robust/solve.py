@@ -55,7 +55,7 @@ from ..policies import policy_operand, policy_weights, stage_policy_weights
 from ..results import floating_floor
 from . import kernels
 from .results import RobustFiniteHorizonResult, RobustSolveResult, robust_backup_rounding
-from .sets import UncertaintySet
+from .sets import UncertaintySet, _CompiledSet
 
 METHODS = ("vi", "mpi")
 _STAGNATION_SWEEPS = 50
@@ -104,11 +104,18 @@ class _Problem:
         self.parallel = self.op[2].shape[0] // stages >= kernels.PARALLEL_MIN_ENTRIES
         self.compiled = U._kind is not None
         if self.compiled:
-            U._check_states(self.S)
+            self.cset._check_states(self.S)
             self.params, self.per_stage = self._param_rows()
 
+    @property
+    def cset(self) -> _CompiledSet:
+        """The set as a compiled set (only read when ``compiled``: every set with a compiled
+        inner solver is one)."""
+        assert isinstance(self.U, _CompiledSet)
+        return self.U
+
     def _param_rows(self) -> tuple[np.ndarray, bool]:
-        U, S, A, H = self.U, self.S, self.A, self.H
+        U, S, A, H = self.cset, self.S, self.A, self.H
         p = U._param
         if isinstance(p, float):
             return np.full(S * A, float(U._row_param(p))), False
@@ -141,8 +148,8 @@ class _Problem:
     def backup(self, offset: int, stage: int, R, gamma, V, Q, V_out, greedy, gap) -> float:
         """Robust optimality backup of one stage; returns the largest inner gap."""
         if self.compiled:
-            args = (self.op, offset, self.U._kind, self.params, self._poff(stage),
-                    self.U._globals(V), R, gamma, V, Q, V_out, greedy, gap)
+            args = (self.op, offset, self.cset._kind, self.params, self._poff(stage),
+                    self.cset._globals(V), R, gamma, V, Q, V_out, greedy, gap)
             if self.parallel:
                 kernels.robust_backup(*args)
             else:
@@ -160,8 +167,8 @@ class _Problem:
                       gap) -> float:
         """Robust policy backup of one stage; returns the largest inner gap."""
         if self.compiled:
-            args = (self.op, offset, self.U._kind, self.params, self._poff(stage),
-                    self.U._globals(V), R, gamma, V, pol, pol_offset, V_out, gap)
+            args = (self.op, offset, self.cset._kind, self.params, self._poff(stage),
+                    self.cset._globals(V), R, gamma, V, pol, pol_offset, V_out, gap)
             if self.parallel:
                 kernels.robust_policy_backup(*args)
             else:
@@ -184,7 +191,7 @@ class _Problem:
         if not self.compiled:
             dense = np.vstack([self._solve_row(offset + r, V)[1] for r in range(n_rows)])
             return sp.csr_matrix(dense)
-        head = (self.op, offset, self.U._kind, self.params, self._poff(stage), self.U._globals(V),
+        head = (self.op, offset, self.cset._kind, self.params, self._poff(stage), self.cset._globals(V),
                 V)
 
         def run(counts, indptr, indices, data):  # two passes: count, then fill
@@ -213,6 +220,13 @@ def _in_model_storage(m, W: sp.csr_matrix):
     if m.is_sparse:
         return W
     return W.toarray().reshape(m.n_states, m.n_actions, m.n_states)
+
+
+def _discount(m) -> float:
+    """``m.gamma`` of a model whose discount its entry point checked (:func:`_check_discounted`,
+    or a finite-horizon model's stage discount)."""
+    assert m.gamma is not None
+    return m.gamma
 
 
 def _check_discounted(m, what: str) -> None:
@@ -297,7 +311,7 @@ def _certify(m: TabularMDP, pb: _Problem, V: np.ndarray, *, method: str, status:
     """The robust counterpart of :func:`rlcert.mdp.discounted.certify`: one robust backup of ``V``
     gives ``Q``, the greedy policy and the residual; the inner gap ``delta`` of that backup adds
     ``gamma delta / (1 - gamma)`` to the residual bound."""
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     Q, TV = np.empty((S, A)), np.empty(S)
     greedy, gap = np.empty(S, dtype=np.int64), np.empty(S)
     delta = pb.backup(0, 0, m._R, g, V, Q, TV, greedy, gap)
@@ -345,7 +359,7 @@ class _Stopper:
 
 
 def _robust_vi(m: TabularMDP, pb: _Problem, tol: float, max_iter: int, info: dict):
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     R, r_norm = m._R, _norm(m._R)
     V, V_new = np.zeros(S), np.empty(S)
     Q, greedy, gap = np.empty((S, A)), np.empty(S, dtype=np.int64), np.empty(S)
@@ -370,7 +384,7 @@ def _robust_vi(m: TabularMDP, pb: _Problem, tol: float, max_iter: int, info: dic
 def _robust_mpi(m: TabularMDP, pb: _Problem, tol: float, max_iter: int, inner: int, info: dict):
     if isinstance(inner, bool) or not isinstance(inner, int) or inner < 1:
         raise InvalidArgumentError(f"inner must be an integer >= 1, got {inner!r}")
-    g, S, A = m.gamma, m.n_states, m.n_actions
+    g, S, A = _discount(m), m.n_states, m.n_actions
     R, r_norm = m._R, _norm(m._R)
     # V_0 = min r / (1 - gamma) is constant, so sigma(V_0) = V_0 and T V_0 >= V_0: the iterates
     # increase to V* (Kaufman and Schaefer 2013, as Puterman 1994, Thm 6.5.5 for MPI).
@@ -400,7 +414,7 @@ def _robust_mpi(m: TabularMDP, pb: _Problem, tol: float, max_iter: int, inner: i
 # -- finite horizon ------------------------------------------------------------------------------
 
 def _robust_backward_induction(m: FiniteHorizonMDP, pb: _Problem) -> RobustFiniteHorizonResult:
-    H, S, A, g = m.horizon, m.n_states, m.n_actions, m.gamma
+    H, S, A, g = m.horizon, m.n_states, m.n_actions, _discount(m)
     stride = m.stage_stride
     V = np.zeros((H + 1, S))
     Q = np.empty((H, S, A))
@@ -550,7 +564,7 @@ def evaluate_policy_robust(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: Un
     tol = check_tolerance(tol)
     max_iter = check_positive_int(max_iter, "max_iter", InvalidArgumentError)
     pb = _Problem(m, uncertainty)
-    S, g = m.n_states, m.gamma
+    S, g = m.n_states, _discount(m)
     W = policy_weights(pi, S, m.n_actions)
     pol = policy_operand(W)
     r_pi = np.einsum("sa,sa->s", W, m._R)
@@ -590,7 +604,7 @@ def evaluate_policy_robust(m: TabularMDP | FiniteHorizonMDP, pi, uncertainty: Un
 
 def _evaluate_fh(m: FiniteHorizonMDP, pi, U: UncertaintySet, with_certificate: bool):
     pb = _Problem(m, U)
-    H, S, g = m.horizon, m.n_states, m.gamma
+    H, S, g = m.horizon, m.n_states, _discount(m)
     W = stage_policy_weights(pi, H, S, m.n_actions)
     pol = policy_operand(W)
     V = np.zeros((H + 1, S))
