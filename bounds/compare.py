@@ -1,16 +1,53 @@
-"""Several cards on one table: :func:`compare`."""
+"""Several cards on one table: :func:`compare`.
+
+:func:`compare` reads the catalog through a small interface (:class:`SympyCatalog`: a card by id,
+its value, its trivial bound), so that the command line can compare cards from the compiled
+snapshot of the catalog (:class:`rlcert.bounds.snapshot.SnapshotCatalog`) with the same rules.
+sympy is imported when a card is first compiled, not with this module.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import sympy as sp
-
-from rlcert.theory import Card, get
 
 from .evaluate import BoundError, convert_T, evaluate
+
+if TYPE_CHECKING:
+    from rlcert.theory import Card
+
+
+class Catalog(Protocol):
+    """What :func:`compare_cards` needs of a catalog."""
+
+    def get(self, card_id: str) -> Any:
+        """The card (an object with ``card_id``, ``kind``, ``quantity``, ``guarantee``,
+        ``constants``, ``T_unit``, ``samples_unit``, ``matches``, ``symbol_names`` and
+        ``trivial``, whose ``str`` is the trivial bound's formula, or None)."""
+
+    def evaluate(self, card: Any, params: dict) -> float:
+        """The card's bound at ``params`` (:class:`BoundError` outside its domain)."""
+
+    def trivial(self, card: Any, params: dict) -> float | None:
+        """The card's trivial bound at ``params``; None without one or a value it needs."""
+
+
+class SympyCatalog:
+    """The catalog of :mod:`rlcert.theory`, evaluated with :func:`rlcert.bounds.evaluate`."""
+
+    def get(self, card_id: str) -> Card:
+        from rlcert.theory import get
+
+        return get(card_id)
+
+    def evaluate(self, card: Card, params: dict) -> float:
+        return float(evaluate(card.card_id, **params))
+
+    def trivial(self, card: Card, params: dict) -> float | None:
+        return _trivial(card, params)
 
 
 @dataclass(frozen=True)
@@ -89,7 +126,7 @@ def _units(card: Card) -> str:
     return ", ".join(parts) or "-"
 
 
-def _order(cards: list[Card]) -> list[Card]:
+def _order(cards: list, get) -> list:
     ids = {c.card_id for c in cards}
     out, placed = [], set()
     for c in cards:
@@ -132,6 +169,12 @@ def compare(card_ids, *, T_unit: str | None = None, **params) -> Comparison:
     Comparison
         The rows in display order.
     """
+    return compare_cards(SympyCatalog(), card_ids, T_unit, params)
+
+
+def compare_cards(catalog: Catalog, card_ids, T_unit: str | None, params: dict) -> Comparison:
+    """:func:`compare` over a given catalog (see :class:`Catalog`)."""
+    get = catalog.get
     if isinstance(card_ids, (str, bytes)):
         raise BoundError(f"card_ids must be a list of card ids, got the string {card_ids!r} (for "
                          f"one card, pass [card_id])")
@@ -146,9 +189,9 @@ def compare(card_ids, *, T_unit: str | None = None, **params) -> Comparison:
             raise BoundError(f"T_unit={T_unit!r} is not one of ('steps', 'episodes')")
         if "T" not in params:
             raise BoundError(f"T_unit={T_unit!r} was given without T")
-    cards = _order([get(c) for c in card_ids])
+    cards = _order([get(c) for c in card_ids], get)
     values: dict[str, float | None] = {}
-    rows: list[tuple[Card, float | None, list[str]]] = []
+    rows: list[tuple[Any, float | None, list[str]]] = []
     for c in cards:
         used = {k: v for k, v in params.items() if k in c.symbol_names}
         notes = []
@@ -160,11 +203,11 @@ def compare(card_ids, *, T_unit: str | None = None, **params) -> Comparison:
                                      f"needs H")
                 used["T"] = convert_T(params["T"], T_unit, c.T_unit, params["H"])
                 notes.append(f"T = {float(used['T']):.6g} {c.T_unit}")
-            val: float | None = float(evaluate(c.card_id, **used))
+            val: float | None = catalog.evaluate(c, used)
         except BoundError as exc:
             val = None
             notes.append(str(exc).replace(f"{c.card_id}: ", "").replace(c.card_id + " ", ""))
-        trivial = _trivial(c, used) if val is not None and c.kind == "upper" else None
+        trivial = catalog.trivial(c, used) if val is not None and c.kind == "upper" else None
         if trivial is not None and val is not None and val >= trivial:
             notes.append(f"vacuous: at least the trivial bound {c.trivial} = {trivial:.6g}")
         values[c.card_id] = val
@@ -194,12 +237,28 @@ def compare(card_ids, *, T_unit: str | None = None, **params) -> Comparison:
     return Comparison(tuple(out), shown)
 
 
-def _trivial(card: Card, used: dict) -> float | None:
-    """The card's trivial bound at ``used``, or None when it has none (or misses a value)."""
+def trivial_function(card: Card):
+    """``(names, fn)``: the card's trivial bound compiled to numpy (``fn(*values of names)``), or
+    None when the card has none."""
+    import sympy as sp
+
     if card.trivial is None:
         return None
     names = sorted(str(s) for s in card.trivial.free_symbols)
+    return names, sp.lambdify(names, card.trivial, "numpy")
+
+
+def trivial_value(compiled, used: dict) -> float | None:
+    """The value of a compiled trivial bound (:func:`trivial_function`) at ``used``, or None when
+    there is none or a value it needs is missing or not a scalar."""
+    if compiled is None:
+        return None
+    names, fn = compiled
     if any(n not in used or np.ndim(used[n]) != 0 for n in names):
         return None
-    fn = sp.lambdify(names, card.trivial, "math")
     return float(fn(*[float(used[n]) for n in names]))
+
+
+def _trivial(card: Card, used: dict) -> float | None:
+    """The card's trivial bound at ``used``, or None when it has none (or misses a value)."""
+    return trivial_value(trivial_function(card), used)

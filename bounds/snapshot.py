@@ -1,8 +1,8 @@
 r"""A compiled snapshot of the theorem catalog: the command line's numbers without sympy.
 
 Building the catalog means importing sympy and constructing every card's expression (about
-0.5 s); ``rlcert bounds list``, ``show``, ``eval`` and ``invert`` need none of it once the cards
-have been compiled. :func:`load` returns a :class:`Snapshot` read from a cache file written the
+0.5 s); ``rlcert bounds list``, ``show``, ``eval``, ``invert`` and ``compare`` need none of it
+once the cards have been compiled. :func:`load` returns a :class:`Snapshot` read from a cache file written the
 first time (:func:`build`); the file is keyed by a hash of everything it is derived from (the
 sources of :mod:`rlcert.theory` and its catalog, of :mod:`rlcert.bounds.evaluate` and of this
 module, and the versions of rlcert and sympy), so that editing a card makes the next call rebuild
@@ -10,8 +10,8 @@ it.
 
 What a snapshot holds, per card: the card's JSON description (:meth:`rlcert.theory.Card.to_dict`),
 its text and LaTeX statements, its search text, its domain conditions, and the numeric functions
-that :func:`rlcert.bounds.evaluate` compiles with ``sympy.lambdify``, kept as the generated
-source. Evaluation goes through the same checks as :func:`~rlcert.bounds.evaluate` does
+that :func:`rlcert.bounds.evaluate` compiles with ``sympy.lambdify`` (and the trivial bound that
+:func:`rlcert.bounds.compare.compare` compiles), kept as the generated source. Evaluation goes through the same checks as :func:`~rlcert.bounds.evaluate` does
 (:func:`rlcert.bounds.evaluate.evaluate_compiled`): only the compiled functions come from the
 file.
 
@@ -46,7 +46,7 @@ from rlcert.theory._plain import CONSTANTS, KINDS, SETTINGS, matches_words
 from .evaluate import BoundError, _Compiled
 
 #: Bumped whenever the layout of a snapshot entry changes.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 
 _FILE_PREFIX = "catalog-"
 
@@ -99,6 +99,14 @@ class CardView:
         self.constants: str = d["constants"]
         self.T_unit: str | None = d["T_unit"]
         self.samples_unit: str | None = d["samples_unit"]
+        self.matches: str | None = d["matches"]
+        #: The trivial bound's formula (as :meth:`rlcert.theory.Card.to_dict` prints it), or None.
+        self.trivial: str | None = d["trivial"]
+
+    @property
+    def symbol_names(self) -> list[str]:
+        """Every parameter the bound needs, as :attr:`rlcert.theory.Card.symbol_names`."""
+        return list(self._dict["parameters"])
 
     def parameters(self) -> dict[str, str]:
         """Each parameter with its meaning, as :meth:`rlcert.theory.Card.parameters`."""
@@ -218,6 +226,16 @@ def _numeric_entry(comp: _Compiled) -> dict[str, Any]:
                            for _, fn, names in comp.conditions]}
 
 
+def _trivial_entry(card) -> dict[str, Any] | None:
+    from .compare import trivial_function
+
+    compiled = trivial_function(card)
+    if compiled is None:
+        return None
+    names, fn = compiled
+    return {"names": list(names), "fn": _function_spec(fn)}
+
+
 def compile_entry(view: CardView, numeric: dict[str, Any]) -> _Compiled:
     """The compiled form (as :func:`rlcert.bounds.evaluate.resolve` returns it) of a snapshot
     entry's numeric part."""
@@ -291,6 +309,13 @@ class Snapshot:
                                        else compile_entry(view, numeric))
         return self._compiled[card_id]
 
+    def trivial(self, card_id: str) -> tuple[list[str], Callable] | None:
+        """The card's compiled trivial bound ``(names, fn)`` (as
+        :func:`rlcert.bounds.compare.trivial_function`), or None when it has none. Only for a card
+        whose :meth:`compiled` is not None."""
+        stored = self.entries[card_id]["numeric"]["trivial"]
+        return None if stored is None else (list(stored["names"]), _restore(stored["fn"]))
+
 
 def _source_files() -> list[Path]:
     import rlcert.theory
@@ -361,6 +386,21 @@ def _agrees(card, comp: _Compiled, fast: _Compiled) -> bool:
     return True
 
 
+def _trivial_agrees(card, stored: dict[str, Any] | None) -> bool:
+    """True when the stored trivial bound gives lambdify's value at the card's example (or there
+    is none)."""
+    from .compare import _trivial, trivial_value
+
+    if stored is None:
+        return card.trivial is None
+    example = {k: v for k, v in dict(card.example).items() if not isinstance(v, (list, tuple))}
+    slow = _trivial(card, example)
+    fast = trivial_value((stored["names"], _restore(stored["fn"])), example)
+    if slow is None or fast is None:
+        return slow is None and fast is None
+    return _same(slow, fast)
+
+
 def build(key: str | None = None) -> Snapshot:
     """A snapshot of the whole catalog, built with sympy (see the module docstring)."""
     from rlcert import theory
@@ -380,8 +420,9 @@ def build(key: str | None = None) -> Snapshot:
         comp = _compile(card.card_id)
         try:
             numeric = _numeric_entry(comp)
+            numeric["trivial"] = _trivial_entry(card)
             fast = compile_entry(CardView(entry), numeric)
-            if _agrees(card, comp, fast):
+            if _agrees(card, comp, fast) and _trivial_agrees(card, numeric["trivial"]):
                 entry["numeric"] = numeric
         except SnapshotError:
             pass
@@ -433,5 +474,38 @@ def load(*, build_if_missing: bool = True) -> Snapshot | None:
     return snap
 
 
-__all__ = ["Snapshot", "CardView", "DomainCondition", "SnapshotError", "load", "build",
+class SnapshotCatalog:
+    """A snapshot read as :func:`rlcert.bounds.compare.compare_cards` reads a catalog: cards,
+    values and trivial bounds from the snapshot, each falling back to sympy for a card the
+    snapshot has no numbers for (an unknown id raises :class:`rlcert.theory.UnknownCardError`)."""
+
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+
+    def get(self, card_id: str) -> Any:
+        view = self.snap.get(card_id) if isinstance(card_id, str) else None
+        if view is not None and self.snap.compiled(card_id) is not None:
+            return view
+        from rlcert.theory import get
+
+        return get(card_id)
+
+    def evaluate(self, card: Any, params: dict) -> float:
+        from .evaluate import evaluate, evaluate_compiled
+
+        if isinstance(card, CardView):
+            comp = self.snap.compiled(card.card_id)
+            assert comp is not None  # get() returns views with numbers only
+            return float(evaluate_compiled(card, comp, False, params))
+        return float(evaluate(card.card_id, **params))
+
+    def trivial(self, card: Any, params: dict) -> float | None:
+        from .compare import _trivial, trivial_value
+
+        if isinstance(card, CardView):
+            return trivial_value(self.snap.trivial(card.card_id), params)
+        return _trivial(card, params)
+
+
+__all__ = ["Snapshot", "SnapshotCatalog", "CardView", "DomainCondition", "SnapshotError", "load", "build",
            "source_key", "cache_dir", "compile_entry", "SNAPSHOT_FORMAT"]

@@ -16,10 +16,9 @@ reproduces a saved counterexample.
 
 Start-up. Nothing heavy is imported at module level: ``rlcert --help``, ``rlcert --version`` and
 ``rlcert instances`` import neither numba nor sympy (the zoo is listed from the source of
-:mod:`rlcert.mdp.instances`); ``rlcert bounds list|show|eval|invert`` read the compiled snapshot
-of the catalog (:mod:`rlcert.bounds.snapshot`, written on first use) and import numpy but
-neither sympy nor compiled code; ``bounds compare`` builds the catalog with sympy. Only the
-subcommand being run gets its full parser. ``python -X importtime -m rlcert.proofs_checks.cli
+:mod:`rlcert.mdp.instances`); ``rlcert bounds ...`` reads the compiled snapshot of the catalog
+(:mod:`rlcert.bounds.snapshot`, written on first use) and imports numpy but neither sympy nor
+compiled code. Only the subcommand being run gets its full parser. ``python -X importtime -m rlcert.proofs_checks.cli
 --help`` shows it.
 
 Exit codes: 0 success, 1 a check ``violated`` (``verify``, ``replay``), 2 bad input (the message
@@ -430,7 +429,7 @@ def _cmd_bounds_eval(args, params: dict, fmt: str, snap) -> int:
 
 def _cmd_bounds(args, extra: list[str]) -> int:
     fmt = args.format
-    snap = _snapshot() if args.bounds_command != "compare" else None
+    snap = _snapshot()
     if args.bounds_command == "list":
         if extra:
             raise CliError(f"unexpected arguments {extra}")
@@ -472,9 +471,14 @@ def _cmd_bounds(args, extra: list[str]) -> int:
         else:
             print(f"{args.solve_for} = {root:.10g}")
         return 0
-    from rlcert.bounds.compare import compare
+    from rlcert.bounds.compare import compare, compare_cards
 
-    table = compare(args.card_ids, T_unit=args.convert_T, **params)
+    if snap is None:
+        table = compare(args.card_ids, T_unit=args.convert_T, **params)
+    else:
+        from rlcert.bounds.snapshot import SnapshotCatalog
+
+        table = compare_cards(SnapshotCatalog(snap), args.card_ids, args.convert_T, params)
     print(table.to_json() if fmt == "json" else table.to_latex() if fmt == "latex" else table)
     return 0
 

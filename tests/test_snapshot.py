@@ -264,6 +264,8 @@ def _run_cli(argv: list[str], env: dict) -> tuple[str, set[str]]:
     ["bounds", "list", "--setting", "bandit", "--search", "regret"],
     ["bounds", "invert", "concentration.weissman_l1", "--solve-for", "n", "--value", "0.1",
      "--integer", "--S", "10", "--delta", "0.05"],
+    ["bounds", "compare", "regret.ucbvi_bf.upper", "regret.episodic_stationary.lower", "--H", "20",
+     "--S", "6", "--A", "2", "--T", "1e6", "--convert-T", "steps", "--format", "json"],
 ])
 def test_bounds_commands_with_a_snapshot_import_no_sympy_and_print_the_same(argv, tmp_path):
     import os
@@ -304,3 +306,69 @@ def test_bad_input_gets_the_same_message_with_and_without_the_snapshot(argv, tmp
             for e in (env, env, dict(env, RLCERT_NO_SNAPSHOT="1"))]
     assert all(r.returncode == 2 for r in runs), [r.stderr for r in runs]
     assert runs[0].stderr == runs[1].stderr == runs[2].stderr and runs[0].stderr.strip()
+
+
+# -- comparisons through the snapshot ----------------------------------------------------------------
+@pytest.mark.parametrize("ids,params,T_unit", [
+    (["regret.ucrl2.upper", "regret.ucrl2.lower"], dict(D=10, S=6, A=2, T=1e7, delta=0.05), None),
+    (["regret.ucbvi_ch.upper"], dict(T=1, S=1, A=1, H=1), None),  # at its trivial bound
+    (["regret.ucbvi_ch.upper"], dict(T=4, S=1, A=1, H=1), None),
+    (["regret.ucbvi_bf.upper", "regret.episodic_stationary.lower"],
+     dict(H=20, S=6, A=2, T=1e6), None),  # units differ
+    (["regret.ucbvi_bf.upper", "regret.episodic_stationary.lower"],
+     dict(H=20, S=6, A=2, T=1e6), "steps"),
+    (["concentration.hoeffding", "concentration.bernstein", "bandit.ucb1.upper"],
+     dict(n=100, delta=0.05, b=1.0, sigma2=0.1), None),  # one card misses a parameter
+])
+def test_comparisons_from_the_snapshot_are_the_catalogs(snap, ids, params, T_unit):
+    from rlcert.bounds.compare import compare, compare_cards
+
+    fast = compare_cards(snapshot.SnapshotCatalog(snap), ids, T_unit, params)
+    slow = compare(ids, T_unit=T_unit, **params)
+    assert fast.rows == slow.rows and fast.params == slow.params
+
+
+def test_every_trivial_bound_is_in_the_snapshot(snap):
+    from rlcert.bounds.compare import _trivial
+
+    with_trivial = [c for c in theory.cards() if c.trivial is not None]
+    assert with_trivial
+    for card in with_trivial:
+        names, fn = snap.trivial(card.card_id)
+        point = {n: 3.0 + k for k, n in enumerate(names)}
+        assert fn(*point.values()) == _trivial(card, point)
+        assert snap.get(card.card_id).trivial == card.to_dict()["trivial"]
+    assert all(snap.trivial(c.card_id) is None for c in theory.cards() if c.trivial is None)
+
+
+def test_the_build_probe_rejects_a_wrong_trivial_bound():
+    card = theory.get("regret.ucbvi_ch.upper")
+    good = snapshot._trivial_entry(card)
+    assert snapshot._trivial_agrees(card, good)
+    bad = dict(good, fn=dict(good["fn"], expr="2*(" + good["fn"]["expr"] + ")"))
+    assert not snapshot._trivial_agrees(card, bad)
+    assert not snapshot._trivial_agrees(card, None)
+
+
+def test_a_card_whose_stored_functions_disagree_is_left_to_sympy(monkeypatch):
+    """The build drops the numbers of a card whose stored trivial bound is off, and the catalog
+    view then falls back to the sympy card for it (same comparison)."""
+    from rlcert.bounds.compare import compare, compare_cards
+
+    real = snapshot._trivial_entry
+
+    def off(card):
+        entry = real(card)
+        if card.card_id == "regret.ucbvi_ch.upper":
+            entry = dict(entry, fn=dict(entry["fn"], expr="2*(" + entry["fn"]["expr"] + ")"))
+        return entry
+
+    monkeypatch.setattr(snapshot, "_trivial_entry", off)
+    snap = snapshot.build()
+    assert snap.compiled("regret.ucbvi_ch.upper") is None
+    assert snap.compiled("regret.ucrl2.upper") is not None
+    cat = snapshot.SnapshotCatalog(snap)
+    assert isinstance(cat.get("regret.ucbvi_ch.upper"), theory.Card)
+    params = dict(T=1, S=1, A=1, H=1)
+    assert compare_cards(cat, ["regret.ucbvi_ch.upper"], None, params).rows == compare(
+        ["regret.ucbvi_ch.upper"], **params).rows
