@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rlcert.theory._plain import CONSTANTS, KINDS, SETTINGS, matches_words
+from rlcert.theory._plain import filter_error, matches_words
 
 from .evaluate import BoundError, _Compiled
 
@@ -282,10 +282,9 @@ class Snapshot:
               constants: str | None = None) -> list[CardView]:
         """Cards filtered by setting, kind and constants, sorted by id (the filters'
         values are checked as :func:`rlcert.theory.cards` checks them)."""
-        for name, value, allowed in (("setting", setting, SETTINGS), ("kind", kind, KINDS),
-                                     ("constants", constants, CONSTANTS)):
-            if value is not None and (not isinstance(value, str) or value not in allowed):
-                raise BoundError(f"{name}={value!r} is not one of {allowed}")
+        bad = filter_error(setting, kind, constants)
+        if bad:
+            raise BoundError(bad)
         return [v for _, v in sorted(self._views.items())
                 if (setting is None or v.setting == setting) and (kind is None or v.kind == kind)
                 and (constants is None or v.constants == constants)]

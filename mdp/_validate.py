@@ -389,6 +389,26 @@ def check_csr_rows(P: sp.csr_matrix, n_actions: int, name: str,
                     f"{int(off.sum())} rows off)")
 
 
+def check_labels(labels, n: int, name: str, member: str, unit: str) -> np.ndarray:
+    """``labels`` as int64: an integer array of shape ``(n,)`` whose values are exactly
+    ``0 .. k - 1`` for some ``k`` (every label used, none negative). ``member`` names what one
+    entry labels (``"state"``), ``unit`` what a label stands for (``"cluster"``); the messages name
+    ``name`` and the first bad entry."""
+    lab = np.asarray(labels)
+    if lab.shape != (n,) or lab.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"{name} must be an integer array of shape ({n},) (the {unit} "
+                                   f"of each {member}), got {lab.dtype} of shape {lab.shape}")
+    lab = lab.astype(np.int64)
+    if lab.min() < 0:
+        raise InvalidArgumentError(f"{name}[{int(np.argmin(lab))}] = {int(lab.min())} is negative")
+    k = int(lab.max()) + 1
+    present = np.bincount(lab, minlength=k) > 0
+    if not present.all():
+        raise InvalidArgumentError(f"{name} skip {unit} {int(np.flatnonzero(~present)[0])}: use "
+                                   f"0 .. n_{unit}s - 1")
+    return lab
+
+
 @overload
 def check_discount(gamma, name: str = ..., *, allow_none: Literal[False]) -> float: ...
 @overload

@@ -75,7 +75,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linprog
 from scipy.spatial.distance import squareform
 
-from ._validate import as_float_array, check_choice, check_real
+from ._validate import as_float_array, check_choice, check_labels, check_real
 from .errors import InvalidArgumentError
 from .models import TabularMDP
 
@@ -666,18 +666,8 @@ def aggregated_mdp(m: TabularMDP, labels, weights=None) -> TabularMDP:
 
 
 def _check_partition(labels, weights, S):
-    lab = np.asarray(labels)
-    if lab.shape != (S,) or lab.dtype.kind not in "iu":
-        raise InvalidArgumentError(f"labels must be an integer array of shape ({S},), got "
-                                   f"{lab.dtype} of shape {lab.shape}")
-    lab = lab.astype(np.int64)
-    if lab.min() < 0:
-        raise InvalidArgumentError(f"labels[{int(np.argmin(lab))}] = {int(lab.min())} is negative")
+    lab = check_labels(labels, S, "labels", "state", "cluster")
     k = int(lab.max()) + 1
-    present = np.bincount(lab, minlength=k) > 0
-    if not present.all():
-        raise InvalidArgumentError(f"labels skip cluster {int(np.flatnonzero(~present)[0])}: use "
-                                   f"0 .. n_clusters - 1")
     if weights is None:
         w = np.ones(S)
     else:

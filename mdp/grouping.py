@@ -43,27 +43,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_real
+from ._validate import check_labels, check_real
 from .errors import InvalidArgumentError
 from .evaluation import evaluate_policy
 from .models import TabularMDP
 from .solve import solve
-
-
-def _check_groups(groups, A: int) -> np.ndarray:
-    g = np.asarray(groups)
-    if g.shape != (A,) or g.dtype.kind not in "iu":
-        raise InvalidArgumentError(f"groups must be an integer array of shape ({A},) (the group "
-                                   f"of each action), got {g.dtype} of shape {g.shape}")
-    g = g.astype(np.int64)
-    if g.min() < 0:
-        raise InvalidArgumentError(f"groups[{int(np.argmin(g))}] = {int(g.min())} is negative")
-    k = int(g.max()) + 1
-    present = np.bincount(g, minlength=k) > 0
-    if not present.all():
-        raise InvalidArgumentError(f"groups skip group {int(np.flatnonzero(~present)[0])}: use "
-                                   f"0 .. n_groups - 1")
-    return g
 
 
 def _check_model(m) -> TabularMDP:
@@ -79,7 +63,7 @@ def grouped_mdp(m: TabularMDP, groups) -> TabularMDP:
     """The grouped MDP ``M_G`` (module docstring): one action per group, rewards and transitions
     averaged uniformly over the group's actions."""
     m = _check_model(m)
-    g = _check_groups(groups, m.n_actions)
+    g = check_labels(groups, m.n_actions, "groups", "action", "group")
     k = int(g.max()) + 1
     Z = np.zeros((m.n_actions, k))
     Z[np.arange(m.n_actions), g] = 1.0
@@ -127,7 +111,7 @@ class GroupingError:
 def grouping_error(m: TabularMDP, groups, *, tol: float = 1e-11) -> GroupingError:
     """Measure ``V*_M - V*_{M_G}`` exactly and its bound (module docstring)."""
     m = _check_model(m)
-    g = _check_groups(groups, m.n_actions)
+    g = check_labels(groups, m.n_actions, "groups", "action", "group")
     tol = check_real(tol, "tol", lower=0.0, lower_open=True)
     mg = grouped_mdp(m, g)
     full = solve(m, method="pi", tol=tol)
@@ -149,7 +133,7 @@ def estimate_grouped_mdp(m: TabularMDP, groups, n_samples: int, seed=None) -> Ta
     action uniformly in the group, a next state from ``P`` and records ``r(s, a)`` (expected
     rewards are known, as in a generative model with mean rewards)."""
     m = _check_model(m)
-    g = _check_groups(groups, m.n_actions)
+    g = check_labels(groups, m.n_actions, "groups", "action", "group")
     if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)) \
             or n_samples < 1:
         raise InvalidArgumentError(f"n_samples = {n_samples!r} must be a positive integer")
@@ -195,7 +179,7 @@ def grouping_tradeoff(m: TabularMDP, groups, n_samples: int, seed=None) -> Trade
     """Estimate ``M_G`` from ``n_samples`` per (state, group), plan in the estimate, and measure
     the two terms of the decomposition exactly (module docstring)."""
     m = _check_model(m)
-    g = _check_groups(groups, m.n_actions)
+    g = check_labels(groups, m.n_actions, "groups", "action", "group")
     mg = grouped_mdp(m, g)
     est = estimate_grouped_mdp(m, g, n_samples, seed)
     pi_hat = solve(est, method="pi", tol=1e-11).policy

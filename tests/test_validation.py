@@ -568,3 +568,21 @@ def test_evaluate_policy_fh_stochastic_row_not_summing_to_one():
     W[2, 1] = [0.5, 0.75]
     with raises(InvalidArgumentError, "pi[2, 1] sums to 1.25"):
         evaluate_policy(fh, W)
+
+
+@pytest.mark.parametrize("labels,message", [
+    ([0, 1], r"labels must be an integer array of shape \(3,\) \(the cluster of each state\)"),
+    ([0.0, 1.0, 1.0], "got float64"),
+    ([0, -1, 1], r"labels\[1\] = -1 is negative"),
+    ([0, 2, 2], "labels skip cluster 1: use 0 .. n_clusters - 1"),
+])
+def test_label_arrays_are_refused_by_name(labels, message):
+    from rlcert.mdp._validate import check_labels
+    with pytest.raises(InvalidArgumentError, match=message):
+        check_labels(labels, 3, "labels", "state", "cluster")
+
+
+def test_label_arrays_come_back_as_int64():
+    from rlcert.mdp._validate import check_labels
+    out = check_labels(np.array([1, 0, 1], dtype=np.uint8), 3, "groups", "action", "group")
+    assert out.dtype == np.int64 and out.tolist() == [1, 0, 1]

@@ -107,6 +107,16 @@ def all_names() -> list[str]:
     return list(_DESCRIPTIONS) + list(_VECTOR_DESCRIPTIONS)
 
 
+def filter_error(setting, kind, constants) -> str | None:
+    """The message for the first of the filters of :func:`rlcert.theory.cards` whose value is not
+    one of its allowed values (None is always allowed), or None when all are valid."""
+    for name, value, allowed in (("setting", setting, SETTINGS), ("kind", kind, KINDS),
+                                 ("constants", constants, CONSTANTS)):
+        if value is not None and (not isinstance(value, str) or value not in allowed):
+            return f"{name}={value!r} is not one of {allowed}"
+    return None
+
+
 def matches_words(text: str, words: str) -> bool:
     """True when ``text`` contains every whitespace-separated word of ``words``, ignoring case
     (the rule of :func:`rlcert.theory.search`)."""

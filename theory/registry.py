@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ._plain import CONSTANTS, KINDS, SETTINGS, matches_words
+from ._plain import filter_error, matches_words
 from .card import Card, CardError
 
 
@@ -88,10 +88,9 @@ def cards(setting: str | None = None, kind: str | None = None,
           constants: str | None = None) -> list[Card]:
     """Cards filtered by setting, kind (``upper``/``lower``) and constants (``explicit``/``order``),
     sorted by id."""
-    for name, value, allowed in (("setting", setting, SETTINGS), ("kind", kind, KINDS),
-                                 ("constants", constants, CONSTANTS)):
-        if value is not None and (not isinstance(value, str) or value not in allowed):
-            raise CardError(f"{name}={value!r} is not one of {allowed}")
+    bad = filter_error(setting, kind, constants)
+    if bad:
+        raise CardError(bad)
     out = [c for c in _load().values()
            if (setting is None or c.setting == setting) and (kind is None or c.kind == kind)
            and (constants is None or c.constants == constants)]

@@ -502,7 +502,32 @@ class GaussianThompsonSampling(_Thompson):
 
 
 # -- EXP3 --------------------------------------------------------------------------------------
-class EXP3(BanditLearner):
+class _ProbabilityPolicy(BanditLearner):
+    """Learners that declare their sampling distribution ``pi_t`` (EXP3, MaxInfo-Boltzmann):
+    :meth:`probabilities` computes it (:meth:`_fill_probabilities`) and keeps it for ``update``,
+    and ``select`` draws the arm from it."""
+
+    expected_from_probabilities = True
+    declares = "probabilities"
+
+    def _fill_probabilities(self, p: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def probabilities(self) -> np.ndarray:
+        """The sampling distribution ``pi_t`` of the current step (declared to the verifier,
+        which then draws the arm itself); ``update`` uses it."""
+        self._started("probabilities")
+        p = np.empty(self._k)
+        self._fill_probabilities(p)
+        self._p = p
+        return p.copy()
+
+    def _select(self):
+        self.probabilities()
+        return sample_categorical(self._p, self._rng.random())
+
+
+class EXP3(_ProbabilityPolicy):
     r"""EXP3 for adversarial bandits with rewards in ``[0, 1]``.
 
     ``tuning="auer2002"`` (default): Auer, Cesa-Bianchi, Freund and Schapire (2002), Section 3,
@@ -544,8 +569,6 @@ class EXP3(BanditLearner):
     """
 
     name = "EXP3"
-    expected_from_probabilities = True
-    declares = "probabilities"
     TUNINGS = ("auer2002", "lattimore-szepesvari")
 
     def __init__(self, tuning: str = "auer2002", horizon: int | None = None) -> None:
@@ -591,18 +614,8 @@ class EXP3(BanditLearner):
         self._weights = np.zeros(k)
         self._p = None
 
-    def probabilities(self) -> np.ndarray:
-        """The sampling distribution of the current step (declared to the verifier, which then
-        draws the arm itself); ``update`` uses it."""
-        self._started("probabilities")
-        p = np.empty(self._k)
+    def _fill_probabilities(self, p):
         K.exp3_probabilities(self._weights, self._rule, self._rate, p)
-        self._p = p
-        return p.copy()
-
-    def _select(self):
-        self.probabilities()
-        return sample_categorical(self._p, self._rng.random())
 
     def _update(self, arm, reward):
         if self._p is None:

@@ -51,7 +51,7 @@ from rlcert.mdp.rollout import sample_categorical
 
 from . import _kernels as K
 from .errors import BanditArgumentError
-from .learners import BanditLearner, _finite
+from .learners import _finite, _ProbabilityPolicy
 
 
 @njit(cache=True, nogil=True)
@@ -106,7 +106,7 @@ def play_maxinfo(kind, means, sigma, table, n_steps, info_scale, eta_fixed, env_
         sums[a] += r
 
 
-class MaxInfoBoltzmann(BanditLearner):
+class MaxInfoBoltzmann(_ProbabilityPolicy):
     r"""Boltzmann exploration over ``mu_hat_a + lambda sqrt(8 ln t I_t(a))`` at inverse temperature
     ``sqrt(t)``, ``I_t(a) = log(1 + 1/n_a) / 2`` the information gain of one more observation of
     arm ``a`` (see :mod:`rlcert.estimators.bandits.maxinfo` for the rule, the regret bound and its
@@ -121,8 +121,6 @@ class MaxInfoBoltzmann(BanditLearner):
     """
 
     name = "MaxInfo-Boltzmann"
-    expected_from_probabilities = True
-    declares = "probabilities"
 
     def __init__(self, info_scale: float = 1.0, inverse_temperature: float | None = None) -> None:
         self.info_scale = _finite("info_scale", info_scale, 0.0)
@@ -147,17 +145,8 @@ class MaxInfoBoltzmann(BanditLearner):
         self._sums = np.zeros(k)
         self._p = None
 
-    def probabilities(self) -> np.ndarray:
-        """``pi_t`` of the current step (declared to the verifier, which draws the arm)."""
-        self._started("probabilities")
-        p = np.empty(self._k)
+    def _fill_probabilities(self, p):
         maxinfo_probabilities(self._counts, self._sums, self._s, self.info_scale, self._eta, p)
-        self._p = p
-        return p.copy()
-
-    def _select(self):
-        self.probabilities()
-        return sample_categorical(self._p, self._rng.random())
 
     def _update(self, arm, reward):
         self._counts[arm] += 1

@@ -42,8 +42,15 @@ def _draw(cdf_row):
 
 
 @njit(cache=True)
-def _rollout(Pcum, R, mu_cum, pi, H, states, actions, rewards):
+def _trajectory(Pcum, R, mu_cum, theta, H):
+    """``(pi, states, actions, rewards)``: the softmax policy of ``theta`` and one ``H``-step
+    trajectory of it from ``s_0 ~ mu``."""
     S, A = R.shape
+    pi = np.empty((S, A))
+    softmax_rows(theta, pi)
+    states = np.empty(H, np.int64)
+    actions = np.empty(H, np.int64)
+    rewards = np.empty(H)
     s = _draw(mu_cum)
     pic = np.empty(A)
     for h in range(H):
@@ -56,6 +63,7 @@ def _rollout(Pcum, R, mu_cum, pi, H, states, actions, rewards):
         actions[h] = a
         rewards[h] = R[s, a]
         s = _draw(Pcum[s, a])
+    return pi, states, actions, rewards
 
 
 @njit(cache=True)
@@ -72,12 +80,7 @@ def _discounts(gamma, H):
 def gpomdp(Pcum, R, gamma, mu_cum, theta, H, g):
     """One-trajectory GPOMDP estimate of ``grad J_H(theta)`` into ``g`` (overwritten)."""
     S, A = R.shape
-    pi = np.empty((S, A))
-    softmax_rows(theta, pi)
-    st = np.empty(H, np.int64)
-    ac = np.empty(H, np.int64)
-    rw = np.empty(H)
-    _rollout(Pcum, R, mu_cum, pi, H, st, ac, rw)
+    pi, st, ac, rw = _trajectory(Pcum, R, mu_cum, theta, H)
     w = _discounts(gamma, H)
     g[:] = 0.0
     G = 0.0
@@ -93,12 +96,7 @@ def gpomdp(Pcum, R, gamma, mu_cum, theta, H, g):
 def hvp(Pcum, R, gamma, mu_cum, theta, u, H, v):
     """One-trajectory estimate of ``grad^2 J_H(theta) u`` into ``v`` (overwritten)."""
     S, A = R.shape
-    pi = np.empty((S, A))
-    softmax_rows(theta, pi)
-    st = np.empty(H, np.int64)
-    ac = np.empty(H, np.int64)
-    rw = np.empty(H)
-    _rollout(Pcum, R, mu_cum, pi, H, st, ac, rw)
+    pi, st, ac, rw = _trajectory(Pcum, R, mu_cum, theta, H)
     w = _discounts(gamma, H)
     # c_h = <Phi_h, u>, Phi_h = sum_{k<=h} (e_{a_k} - pi_{s_k}) in block s_k
     c = np.empty(H)
